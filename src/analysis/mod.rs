@@ -1,0 +1,8 @@
+//! Pure functions over a model and traces: critical path, statistics, stuck explanations.
+//! Floats appear here and in `report`, never in the engine.
+
+pub mod critical_path;
+pub mod stats;
+pub mod stuck;
+
+pub use critical_path::{critical_path, Category, CriticalPath, Segment};

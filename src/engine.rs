@@ -1,0 +1,221 @@
+//! A generic deterministic discrete-event engine. It knows nothing of Flux.
+//!
+//! Events are ordered by (time, insertion sequence): ties run in the order they were scheduled
+//! (FIFO, as in ns-3, OMNeT++ and SimPy). Time is integer milliseconds ([`SimTime`]).
+
+use crate::time::SimTime;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A pending-event set ordered by (time, seq).
+#[derive(Debug)]
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Reverse<(SimTime, u64, Slot<E>)>>,
+    seq: u64,
+}
+
+/// Wrapper that gives events a total order without requiring `E: Ord` (order is decided by the
+/// (time, seq) prefix, which is unique).
+#[derive(Debug)]
+struct Slot<E>(E);
+impl<E> PartialEq for Slot<E> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl<E> Eq for Slot<E> {}
+impl<E> PartialOrd for Slot<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Slot<E> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    #[must_use]
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            seq: 0,
+        }
+    }
+    /// Schedules `event` at `at`.
+    pub fn push(&mut self, at: SimTime, event: E) {
+        self.heap.push(Reverse((at, self.seq, Slot(event))));
+        self.seq += 1;
+    }
+    /// Removes the earliest event (FIFO among equal times).
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.heap.pop().map(|Reverse((t, _, Slot(e)))| (t, e))
+    }
+    /// Time of the earliest event.
+    #[must_use]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|Reverse((t, _, _))| *t)
+    }
+    /// Number of pending events.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+    /// Whether no event is pending.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// What the engine asks a model to do with each event.
+pub trait Handler {
+    /// The model's event type.
+    type Event;
+    /// Handles `event` at time `now`; may schedule more events through `sched`.
+    fn handle(&mut self, now: SimTime, event: Self::Event, sched: &mut Scheduler<Self::Event>);
+    /// Whether the simulation is finished (checked after each event).
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// The handle a model schedules through.
+#[derive(Debug)]
+pub struct Scheduler<E> {
+    queue: EventQueue<E>,
+    now: SimTime,
+}
+
+impl<E> Scheduler<E> {
+    /// Current simulated time.
+    #[must_use]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// Schedules `event` at absolute time `at` (never before now).
+    pub fn schedule(&mut self, at: SimTime, event: E) {
+        self.queue.push(at.max(self.now), event);
+    }
+    /// Schedules `event` `delay_ms` after now.
+    pub fn schedule_in(&mut self, delay_ms: u64, event: E) {
+        self.queue.push(self.now.after(delay_ms), event);
+    }
+}
+
+/// The engine: a scheduler plus the loop.
+#[derive(Debug)]
+pub struct Engine<E> {
+    sched: Scheduler<E>,
+    events: u64,
+}
+
+impl<E> Default for Engine<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Engine<E> {
+    /// A new engine at time zero.
+    #[must_use]
+    pub fn new() -> Self {
+        Engine {
+            sched: Scheduler {
+                queue: EventQueue::new(),
+                now: SimTime::ZERO,
+            },
+            events: 0,
+        }
+    }
+    /// Schedules an initial event.
+    pub fn schedule(&mut self, at: SimTime, event: E) {
+        self.sched.schedule(at, event);
+    }
+    /// Current time.
+    #[must_use]
+    pub fn now(&self) -> SimTime {
+        self.sched.now
+    }
+    /// Events handled so far.
+    #[must_use]
+    pub fn events_handled(&self) -> u64 {
+        self.events
+    }
+    /// Handles the next event, if any. Returns false when the queue is empty.
+    pub fn step<H: Handler<Event = E>>(&mut self, h: &mut H) -> bool {
+        match self.sched.queue.pop() {
+            Some((t, e)) => {
+                self.sched.now = t;
+                self.events += 1;
+                h.handle(t, e, &mut self.sched);
+                true
+            }
+            None => false,
+        }
+    }
+    /// Runs until the handler is done, the queue is empty, or the next event is after `end`.
+    /// Returns the time the run stopped at.
+    pub fn run_until<H: Handler<Event = E>>(&mut self, h: &mut H, end: SimTime) -> SimTime {
+        while !h.done() {
+            match self.sched.queue.peek_time() {
+                Some(t) if t <= end => {
+                    self.step(h);
+                }
+                _ => break,
+            }
+        }
+        self.sched.now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Log(Vec<(u64, u32)>);
+    impl Handler for Log {
+        type Event = u32;
+        fn handle(&mut self, now: SimTime, e: u32, s: &mut Scheduler<u32>) {
+            self.0.push((now.0, e));
+            if e == 1 {
+                s.schedule_in(0, 10);
+                s.schedule_in(5, 11);
+            }
+        }
+    }
+
+    #[test]
+    fn ties_break_by_insertion_order() {
+        let mut eng = Engine::new();
+        eng.schedule(SimTime(5), 3);
+        eng.schedule(SimTime(0), 1);
+        eng.schedule(SimTime(0), 2);
+        eng.schedule(SimTime(5), 4);
+        let mut log = Log(vec![]);
+        eng.run_until(&mut log, SimTime(100));
+        assert_eq!(
+            log.0,
+            vec![(0, 1), (0, 2), (0, 10), (5, 3), (5, 4), (5, 11)]
+        );
+        assert_eq!(eng.events_handled(), 6);
+    }
+
+    #[test]
+    fn run_until_stops_at_end() {
+        let mut eng = Engine::new();
+        eng.schedule(SimTime(5), 3);
+        eng.schedule(SimTime(50), 4);
+        let mut log = Log(vec![]);
+        eng.run_until(&mut log, SimTime(10));
+        assert_eq!(log.0, vec![(5, 3)]);
+    }
+}

@@ -1,0 +1,255 @@
+//! The HelmRelease reconcile (R11–R13; flux-semantics.md §4, steps H1–H11).
+
+use super::{
+    Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
+};
+use crate::engine::Scheduler;
+use crate::model::{ObjectId, Target};
+use crate::rng::Purpose;
+use crate::time::SimTime;
+use crate::trace::{Cause, FailWhy, Outcome};
+
+/// HelmRelease SourceNotReady requeue (30s ± 5 %, HC ≥ 1.4).
+const CHART_REQUEUE_MS: u64 = 30_000;
+
+impl World<'_> {
+    /// H1–H7, then the install/upgrade starts.
+    pub(crate) fn hr_start(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let obj = &self.m.objects[o];
+        if self.api_down(now) {
+            self.finish(o, Outcome::ApiUnavailable, s);
+            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+            return;
+        }
+        if !self.obj[o].finalizer {
+            self.obj[o].finalizer = true;
+            self.finish(o, Outcome::FinalizerAdded, s);
+            self.requeue_rate_limited(o, Cause::Finalizer { run }, s);
+            return;
+        }
+        if obj.suspend {
+            self.finish(o, Outcome::Suspended, s);
+            return;
+        }
+        if self.obj[o].stalled {
+            // Terminal: only a spec change or a forced reconcile recovers (R12).
+            self.finish(
+                o,
+                Outcome::Stalled {
+                    why: FailWhy::ObjectFailed { object: o },
+                },
+                s,
+            );
+            return;
+        }
+        // H3 (R11): the HelmChart is created before the dependency check.
+        if !self.obj[o].chart_requested {
+            self.obj[o].chart_requested = true;
+            let spec = obj.helm.as_ref().expect("HelmRelease has helm spec");
+            let d = spec
+                .chart_fetch
+                .sample(&mut self.key.stream(obj.hash, Purpose::Chart, 0));
+            s.schedule_in(MIN_RETRY_DELAY_MS + d, Ev::ChartReady(o));
+        }
+        // H5: dependencies, polled every requeue_dependency (no jitter, no watch).
+        if let Some(&d) = obj
+            .depends_on
+            .iter()
+            .find(|&&d| !(self.obj[d].ready && !self.obj[d].reconciling))
+        {
+            self.obj[o].ready = false;
+            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
+            let rq = self.m.helm.requeue_dependency;
+            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            return;
+        }
+        // H7: chart artifact; SourceNotReady → 30s ± 5 % (plus the HelmChart watch).
+        if !self.obj[o].chart_ready {
+            self.obj[o].ready = false;
+            self.finish(o, Outcome::ChartNotReady, s);
+            let d = self.jitter(o, CHART_REQUEUE_MS);
+            self.requeue_after(o, d, Cause::SourcePoll { run }, s);
+            return;
+        }
+        // H10: Ready=Unknown, Reconciling=True; template + apply takes `apply`.
+        self.obj[o].reconciling = true;
+        let attempt = self.obj[o].attempts;
+        self.obj[o].attempts += 1;
+        self.trace.runs[run].attempt = Some(attempt);
+        let d = obj
+            .apply
+            .sample(&mut self.key.stream(obj.hash, Purpose::Apply, attempt));
+        let gen = self.obj[o].gen;
+        s.schedule_in(d, Ev::Step(o, gen, Step::HrApplyDone));
+    }
+
+    pub(crate) fn chart_ready(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        self.obj[o].chart_ready = true;
+        let now = s.now().0;
+        self.enqueue(o, now, Cause::ChartReady, now, s);
+    }
+
+    /// Chart CRDs first (install only), waited for ≤ 60s.
+    pub(crate) fn hr_apply_done(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        if self.obj[o].release_stored {
+            // RetryOnFailure: the next attempt is an upgrade of the failed release.
+            self.hr_install(o, s);
+            return;
+        }
+        for &w in &spec.crds.clone() {
+            self.apply_workload(w, s);
+        }
+        if spec
+            .crds
+            .iter()
+            .all(|w| self.wl_kstatus(*w, now) == KStatus::Current)
+        {
+            self.hr_install(o, s);
+        } else {
+            let gen = self.obj[o].gen;
+            s.schedule_in(
+                STAGE_POLL_MS,
+                Ev::Step(o, gen, Step::HrCrdPoll { started: now }),
+            );
+        }
+    }
+
+    pub(crate) fn hr_crd_poll(&mut self, o: ObjectId, started: u64, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        match spec
+            .crds
+            .iter()
+            .find(|w| self.wl_kstatus(**w, now) != KStatus::Current)
+        {
+            None => self.hr_install(o, s),
+            Some(&w) if now >= started + STAGE_TIMEOUT_MS => {
+                self.hr_fail_before_release(o, FailWhy::StageTimeout { workload: w }, s);
+            }
+            Some(_) => {
+                let gen = self.obj[o].gen;
+                s.schedule(
+                    SimTime((now + STAGE_POLL_MS).min(started + STAGE_TIMEOUT_MS)),
+                    Ev::Step(o, gen, Step::HrCrdPoll { started }),
+                );
+            }
+        }
+    }
+
+    /// Helm builds the objects (a missing CRD fails here, before a release is stored), stores
+    /// the release, applies and waits (5s poll, fail-fast, install timeout).
+    fn hr_install(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        if self.api_down(now) {
+            self.hr_fail_before_release(o, FailWhy::ApiUnavailable, s);
+            return;
+        }
+        if !self.obj[o].release_stored {
+            for &w in &spec.resources {
+                if let Some(why) = self.dry_run(w) {
+                    self.hr_fail_before_release(o, why, s);
+                    return;
+                }
+            }
+            self.obj[o].release_stored = true;
+        }
+        for &w in &spec.resources.clone() {
+            self.apply_workload(w, s);
+        }
+        let run = self.obj[o].running.expect("running");
+        self.trace.runs[run].apply_end_ms = Some(now);
+        if spec.disable_wait {
+            self.hr_succeed(o, s);
+            return;
+        }
+        self.obj[o].health_start = now;
+        self.hr_wait_poll(o, s);
+    }
+
+    pub(crate) fn hr_wait_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        let mut all = true;
+        for &w in &spec.resources {
+            match self.wl_kstatus(w, now) {
+                KStatus::Failed => {
+                    self.hr_fail_after_release(o, FailWhy::WorkloadFailed { workload: w }, s);
+                    return;
+                }
+                KStatus::InProgress => all = false,
+                KStatus::Current => {}
+            }
+        }
+        if all {
+            self.hr_succeed(o, s);
+            return;
+        }
+        let deadline = self.obj[o].health_start + spec.install_timeout;
+        let gen = self.obj[o].gen;
+        if now + HEALTH_POLL_MS >= deadline {
+            s.schedule(SimTime(deadline), Ev::Step(o, gen, Step::HrWaitTimeout));
+        } else {
+            s.schedule_in(HEALTH_POLL_MS, Ev::Step(o, gen, Step::HrWaitPoll));
+        }
+    }
+
+    pub(crate) fn hr_wait_timeout(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        let w = spec
+            .resources
+            .iter()
+            .copied()
+            .find(|w| self.wl_kstatus(*w, now) != KStatus::Current)
+            .unwrap_or(0);
+        self.hr_fail_after_release(o, FailWhy::HealthTimeoutWorkload { workload: w }, s);
+    }
+
+    fn hr_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        self.obj[o].install_failures = 0;
+        let run = self.finish(o, Outcome::Ready, s);
+        self.mark_ready(o, run, s);
+    }
+
+    /// Failure before a release is stored: an error → exponential backoff 750ms·2ⁿ ≤ 15m.
+    fn hr_fail_before_release(&mut self, o: ObjectId, why: FailWhy, s: &mut Scheduler<Ev>) {
+        self.obj[o].ready = false;
+        self.obj[o].reconciling = false;
+        let run = self.finish(o, Outcome::InstallFailedBeforeRelease { why }, s);
+        self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+    }
+
+    /// Failure after the release is stored (wait timeout, failed resource), R12.
+    fn hr_fail_after_release(&mut self, o: ObjectId, why: FailWhy, s: &mut Scheduler<Ev>) {
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        self.obj[o].install_failures += 1;
+        self.obj[o].ready = false;
+        if spec.retry_on_failure {
+            // Reconciling stays True (ProgressingWithRetry): a parent sees InProgress.
+            let run = self.finish(o, Outcome::InstallFailed { why }, s);
+            let d = self.jitter(o, spec.strategy_retry_interval);
+            self.requeue_after(o, d, Cause::Retry { run }, s);
+        } else if self.obj[o].install_failures > spec.retries {
+            // Default remediation: retries exhausted → Stalled, TerminalError, never requeued.
+            self.obj[o].stalled = true;
+            self.obj[o].reconciling = false;
+            self.finish(o, Outcome::Stalled { why }, s);
+        } else {
+            // Uninstall remediation, then Requeue:true (rate-limited) → reinstall.
+            self.obj[o].reconciling = false;
+            self.obj[o].release_stored = false;
+            for w in spec.resources.clone() {
+                self.uninstall_workload(w);
+            }
+            let run = self.finish(o, Outcome::InstallFailed { why }, s);
+            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_target_used(_: Target) {}

@@ -1,0 +1,253 @@
+//! The Kustomization reconcile (R4–R10; flux-semantics.md §3, steps S1–S14).
+
+use super::{
+    Ev, KStatus, Step, World, ARTIFACT_REQUEUE_MS, HEALTH_POLL_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
+};
+use crate::engine::Scheduler;
+use crate::model::{ObjectId, Target};
+use crate::rng::Purpose;
+use crate::trace::{Cause, FailWhy, Outcome};
+
+impl World<'_> {
+    /// S1–S7: finalizer, suspend, source, dependencies; then the apply starts.
+    pub(crate) fn ks_start(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let obj = &self.m.objects[o];
+        if self.api_down(now) {
+            self.finish(o, Outcome::ApiUnavailable, s);
+            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+            return;
+        }
+        if !self.obj[o].finalizer {
+            // R4: the first reconcile only adds the finalizer; Requeue:true → 750ms later.
+            self.obj[o].finalizer = true;
+            self.finish(o, Outcome::FinalizerAdded, s);
+            self.requeue_rate_limited(o, Cause::Finalizer { run }, s);
+            return;
+        }
+        if obj.suspend {
+            self.finish(o, Outcome::Suspended, s);
+            return;
+        }
+        // S5 (R5): the source's artifact must exist.
+        if let Some(src) = obj.source {
+            if self.src_ready[src].is_none() {
+                self.obj[o].ready = false;
+                self.finish(o, Outcome::ArtifactNotReady, s);
+                self.requeue_after(o, ARTIFACT_REQUEUE_MS, Cause::SourcePoll { run }, s);
+                return;
+            }
+        }
+        // S6 (R6): every dependency Ready and not mid-reconcile.
+        if let Some(&d) = obj
+            .depends_on
+            .iter()
+            .find(|&&d| !(self.obj[d].ready && !self.obj[d].reconciling))
+        {
+            self.obj[o].ready = false;
+            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
+            let rq = self.m.kustomize.requeue_dependency;
+            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            return;
+        }
+        // S7: Ready=Unknown, Reconciling=True.
+        self.obj[o].reconciling = true;
+        let attempt = self.obj[o].attempts;
+        self.obj[o].attempts += 1;
+        self.trace.runs[run].attempt = Some(attempt);
+        let d = obj
+            .apply
+            .sample(&mut self.key.stream(obj.hash, Purpose::Apply, attempt));
+        let gen = self.obj[o].gen;
+        s.schedule_in(d, Ev::Step(o, gen, Step::ApplyDone));
+    }
+
+    /// S10 (R7): staged apply from `from` on. Stages 0 and 1 wait until Current (2s, ≤60s).
+    pub(crate) fn ks_stages(&mut self, o: ObjectId, from: u8, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let obj = &self.m.objects[o];
+        for st in from..3 {
+            let targets = &obj.stages[st as usize];
+            if targets.is_empty() {
+                continue;
+            }
+            if self.api_down(now) {
+                self.ks_fail(
+                    o,
+                    Outcome::ApplyFailed {
+                        why: FailWhy::ApiUnavailable,
+                    },
+                    s,
+                );
+                return;
+            }
+            // All-or-nothing dry-run of the stage.
+            for t in targets {
+                if let Target::Workload(w) = *t {
+                    if let Some(why) = self.dry_run(w) {
+                        self.ks_fail(o, Outcome::ApplyFailed { why }, s);
+                        return;
+                    }
+                }
+            }
+            let run = self.obj[o].running.expect("running");
+            for t in targets.clone() {
+                match t {
+                    Target::Workload(w) => self.apply_workload(w, s),
+                    Target::Object(c) => self.create(c, Cause::CreatedBy { run }, s),
+                }
+            }
+            if st < 2 {
+                if targets
+                    .iter()
+                    .all(|t| self.kstatus(*t, now) == KStatus::Current)
+                {
+                    continue;
+                }
+                let gen = self.obj[o].gen;
+                s.schedule_in(
+                    STAGE_POLL_MS,
+                    Ev::Step(
+                        o,
+                        gen,
+                        Step::StagePoll {
+                            stage: st,
+                            started: now,
+                        },
+                    ),
+                );
+                return;
+            }
+        }
+        self.ks_health_start(o, s);
+    }
+
+    pub(crate) fn ks_stage_poll(
+        &mut self,
+        o: ObjectId,
+        stage: u8,
+        started: u64,
+        s: &mut Scheduler<Ev>,
+    ) {
+        let now = s.now().0;
+        let targets = &self.m.objects[o].stages[stage as usize];
+        match targets
+            .iter()
+            .find(|t| self.kstatus(**t, now) != KStatus::Current)
+        {
+            None => self.ks_stages(o, stage + 1, s),
+            Some(t) => {
+                if now >= started + STAGE_TIMEOUT_MS {
+                    let w = match t {
+                        Target::Workload(w) => *w,
+                        Target::Object(_) => 0,
+                    };
+                    self.ks_fail(
+                        o,
+                        Outcome::ApplyFailed {
+                            why: FailWhy::StageTimeout { workload: w },
+                        },
+                        s,
+                    );
+                } else {
+                    let gen = self.obj[o].gen;
+                    let next = (now + STAGE_POLL_MS).min(started + STAGE_TIMEOUT_MS);
+                    s.schedule(
+                        crate::time::SimTime(next),
+                        Ev::Step(o, gen, Step::StagePoll { stage, started }),
+                    );
+                }
+            }
+        }
+    }
+
+    fn health_targets(&self, o: ObjectId) -> Vec<Target> {
+        let obj = &self.m.objects[o];
+        if obj.wait {
+            obj.stages.iter().flatten().copied().collect()
+        } else {
+            obj.health_checks.clone()
+        }
+    }
+
+    /// S12 (R8): wait checks everything applied; else healthChecks; neither → Ready now.
+    fn ks_health_start(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let run = self.obj[o].running.expect("running");
+        self.trace.runs[run].apply_end_ms = Some(now);
+        if self.health_targets(o).is_empty() {
+            self.ks_succeed(o, s);
+            return;
+        }
+        self.obj[o].health_start = now;
+        self.ks_health_poll(o, s);
+    }
+
+    /// One health poll: all Current → Ready; one Failed → fail fast; else poll again in 5s,
+    /// until `timeout` after the first poll.
+    pub(crate) fn ks_health_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let targets = self.health_targets(o);
+        let mut all = true;
+        for t in &targets {
+            match self.kstatus(*t, now) {
+                KStatus::Failed => {
+                    let why = match *t {
+                        Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },
+                        Target::Object(x) => FailWhy::ObjectFailed { object: x },
+                    };
+                    self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
+                    return;
+                }
+                KStatus::InProgress => all = false,
+                KStatus::Current => {}
+            }
+        }
+        if all {
+            self.ks_succeed(o, s);
+            return;
+        }
+        let deadline = self.obj[o].health_start + self.m.objects[o].timeout;
+        let gen = self.obj[o].gen;
+        if now + HEALTH_POLL_MS >= deadline {
+            s.schedule(
+                crate::time::SimTime(deadline),
+                Ev::Step(o, gen, Step::HealthTimeout),
+            );
+        } else {
+            s.schedule_in(HEALTH_POLL_MS, Ev::Step(o, gen, Step::HealthPoll));
+        }
+    }
+
+    pub(crate) fn ks_health_timeout(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let targets = self.health_targets(o);
+        let why = match targets
+            .iter()
+            .find(|t| self.kstatus(**t, now) != KStatus::Current)
+        {
+            Some(Target::Workload(w)) => FailWhy::HealthTimeoutWorkload { workload: *w },
+            Some(Target::Object(x)) => FailWhy::HealthTimeoutObject { object: *x },
+            None => {
+                // Everything turned Current exactly at the deadline: the context expired first.
+                FailWhy::HealthTimeoutObject { object: o }
+            }
+        };
+        self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
+    }
+
+    /// S14 (R10): Ready=True, requeue after interval ± 5 %.
+    fn ks_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let run = self.finish(o, Outcome::Ready, s);
+        self.mark_ready(o, run, s);
+    }
+
+    /// S13 (R10): Ready=False, requeue after retryInterval, flat.
+    pub(crate) fn ks_fail(&mut self, o: ObjectId, outcome: Outcome, s: &mut Scheduler<Ev>) {
+        self.obj[o].ready = false;
+        self.obj[o].reconciling = false;
+        let run = self.finish(o, outcome, s);
+        let ri = self.m.objects[o].retry_interval;
+        self.requeue_after(o, ri, Cause::Retry { run }, s);
+    }
+}

@@ -1,0 +1,628 @@
+//! Flux's controllers as handlers of the generic engine: work queues and worker pools (R1–R4),
+//! the Kustomization reconcile (R5–R10), the HelmRelease reconcile (R11–R13), workloads
+//! (R14–R15) and faults (R16). Every draw comes from a keyed stream (R17).
+//!
+//! Depends on `model`, `engine`, `trace`, `rng`, `dist`, `time`; never on `analysis` or `report`.
+
+mod helmrelease;
+mod kustomization;
+mod workload;
+
+use crate::engine::{Engine, Handler, Scheduler};
+use crate::model::{Model, ObjKind, ObjectId, SourceId, Target, WorkloadId};
+use crate::rng::{Purpose, TrialKey};
+use crate::time::SimTime;
+use crate::trace::{Cause, ObjectEnd, Outcome, Run, Trace, WorkloadEnd};
+use std::collections::BTreeSet;
+
+/// First step of the per-item exponential rate limiter (`--min-retry-delay`, 750ms).
+pub const MIN_RETRY_DELAY_MS: u64 = 750;
+/// Cap of the rate limiter (`--max-retry-delay`, 15m).
+pub const MAX_RETRY_DELAY_MS: u64 = 900_000;
+/// Source-not-ready requeue (R5).
+pub const ARTIFACT_REQUEUE_MS: u64 = 30_000;
+/// SSA stage wait poll and timeout (R7).
+pub const STAGE_POLL_MS: u64 = 2_000;
+/// SSA stage wait timeout (R7).
+pub const STAGE_TIMEOUT_MS: u64 = 60_000;
+/// Health check poll (R8) and Helm wait poll (R12).
+pub const HEALTH_POLL_MS: u64 = 5_000;
+
+/// Delay of the n-th rate-limited requeue: 750ms·2ⁿ, capped at 15m.
+#[must_use]
+pub fn rate_limit_delay(n: u32) -> u64 {
+    if n >= 20 {
+        return MAX_RETRY_DELAY_MS;
+    }
+    (MIN_RETRY_DELAY_MS << n).min(MAX_RETRY_DELAY_MS)
+}
+
+/// One simulation event.
+#[derive(Clone, Copy, Debug)]
+#[doc(hidden)]
+pub enum Ev {
+    BootstrapStep(usize),
+    FluxStart,
+    Wake,
+    SourceFetch(SourceId),
+    SourceArtifact(SourceId),
+    ChartReady(ObjectId),
+    Step(ObjectId, u32, Step),
+    WlStart(WorkloadId, u32),
+    WlReady(WorkloadId, u32),
+    WlCrash(WorkloadId, u32),
+    WlOutage(WorkloadId, bool),
+    Restart(ObjKind, u64),
+    RestartUp(ObjKind),
+}
+
+/// Continuations of a running reconcile.
+#[derive(Clone, Copy, Debug)]
+#[doc(hidden)]
+pub enum Step {
+    ApplyDone,
+    StagePoll { stage: u8, started: u64 },
+    HealthPoll,
+    HealthTimeout,
+    HrApplyDone,
+    HrCrdPoll { started: u64 },
+    HrWaitPoll,
+    HrWaitTimeout,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    ready_at: u64,
+    seq: u64,
+    cause: Cause,
+    cause_ms: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ObjState {
+    created: bool,
+    finalizer: bool,
+    ready: bool,
+    reconciling: bool,
+    stalled: bool,
+    rl_n: u32,
+    attempts: u32,
+    jitter_n: u32,
+    gen: u32,
+    pending: Option<Entry>,
+    followup: Option<Entry>,
+    running: Option<usize>,
+    health_start: u64,
+    // HelmRelease
+    chart_requested: bool,
+    chart_ready: bool,
+    install_failures: u32,
+    release_stored: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum WStatus {
+    #[default]
+    NotApplied,
+    Starting,
+    CrashLoop,
+    Ready,
+    Down,
+    Failed,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WlState {
+    applied_at: Option<u64>,
+    first_ready: Option<u64>,
+    ready_since: u64,
+    status: WStatus,
+    starts: u32,
+    crashes: u32,
+    job_failures: u32,
+    gen: u32,
+    crash_need: Option<WorkloadId>,
+    total_crashes: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct CtlState {
+    free: u32,
+    queue: BTreeSet<(u64, u64, ObjectId)>,
+    down_until: u64,
+}
+
+/// kstatus of a health-check target (R13, R15).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KStatus {
+    /// Ready.
+    Current,
+    /// Not yet.
+    InProgress,
+    /// Failed (fail-fast).
+    Failed,
+}
+
+/// The simulated cluster for one trial.
+pub(crate) struct World<'m> {
+    pub(crate) m: &'m Model,
+    pub(crate) key: TrialKey,
+    pub(crate) obj: Vec<ObjState>,
+    pub(crate) wl: Vec<WlState>,
+    pub(crate) src_ready: Vec<Option<u64>>,
+    pub(crate) src_fail_n: Vec<u32>,
+    pub(crate) ctl: [CtlState; 2],
+    pub(crate) trace: Trace,
+    pub(crate) remaining: usize,
+    pub(crate) seq: u64,
+    pub(crate) bootstrap_step: usize,
+}
+
+fn ci(k: ObjKind) -> usize {
+    match k {
+        ObjKind::Kustomization => 0,
+        ObjKind::HelmRelease => 1,
+    }
+}
+
+impl<'m> World<'m> {
+    fn new(m: &'m Model, seed: u64, trial: u64) -> Self {
+        let n = m.objects.len();
+        let mk = |p: &crate::model::ControllerParams| CtlState {
+            free: p.concurrent,
+            queue: BTreeSet::new(),
+            down_until: 0,
+        };
+        World {
+            m,
+            key: TrialKey::new(seed, trial),
+            obj: vec![ObjState::default(); n],
+            wl: vec![WlState::default(); m.workloads.len()],
+            src_ready: vec![None; m.sources.len()],
+            src_fail_n: vec![0; m.sources.len()],
+            ctl: [mk(&m.kustomize), mk(&m.helm)],
+            trace: Trace {
+                runs_of: vec![vec![]; n],
+                ready_ms: vec![None; n],
+                source_ready_ms: vec![None; m.sources.len()],
+                kinds: m.objects.iter().map(|o| o.kind).collect(),
+                ..Trace::default()
+            },
+            remaining: n,
+            seq: 0,
+            bootstrap_step: 0,
+        }
+    }
+
+    pub(crate) fn api_down(&self, t: u64) -> bool {
+        self.m
+            .faults
+            .api_outages
+            .iter()
+            .any(|(a, b)| t >= *a && t < *b)
+    }
+
+    /// Adds an object to its controller's work queue (R2): one pending entry per object, the
+    /// earlier ready time wins; while it runs, one follow-up run is remembered.
+    pub(crate) fn enqueue(
+        &mut self,
+        o: ObjectId,
+        ready_at: u64,
+        cause: Cause,
+        cause_ms: u64,
+        s: &mut Scheduler<Ev>,
+    ) {
+        let st = &mut self.obj[o];
+        if !st.created {
+            return;
+        }
+        self.seq += 1;
+        let e = Entry {
+            ready_at,
+            seq: self.seq,
+            cause,
+            cause_ms,
+        };
+        if st.running.is_some() {
+            if st.followup.is_none_or(|f| ready_at < f.ready_at) {
+                st.followup = Some(e);
+            }
+            return;
+        }
+        let c = ci(self.m.objects[o].kind);
+        if let Some(p) = st.pending {
+            if ready_at >= p.ready_at {
+                return;
+            }
+            self.ctl[c].queue.remove(&(p.ready_at, p.seq, o));
+        }
+        st.pending = Some(e);
+        self.ctl[c].queue.insert((ready_at, e.seq, o));
+        let now = s.now().0;
+        if ready_at > now {
+            s.schedule(SimTime(ready_at), Ev::Wake);
+        }
+    }
+
+    fn dispatch(&mut self, c: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        if now < self.ctl[c].down_until {
+            return;
+        }
+        while self.ctl[c].free > 0 {
+            let Some(&(ready_at, seq, o)) = self.ctl[c].queue.first() else {
+                break;
+            };
+            if ready_at > now {
+                break;
+            }
+            self.ctl[c].queue.remove(&(ready_at, seq, o));
+            self.ctl[c].free -= 1;
+            let e = self.obj[o]
+                .pending
+                .take()
+                .expect("queued object has an entry");
+            let run = self.trace.runs.len();
+            self.trace.runs.push(Run {
+                object: o,
+                queued_ms: e.ready_at,
+                cause: e.cause,
+                cause_ms: e.cause_ms,
+                start_ms: now,
+                apply_end_ms: None,
+                end_ms: None,
+                outcome: Outcome::InProgress,
+                attempt: None,
+            });
+            self.trace.runs_of[o].push(run);
+            self.obj[o].running = Some(run);
+            self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
+            match self.m.objects[o].kind {
+                ObjKind::Kustomization => self.ks_start(o, run, s),
+                ObjKind::HelmRelease => self.hr_start(o, run, s),
+            }
+        }
+    }
+
+    /// Ends the current run of `o` with `outcome` and frees its worker.
+    pub(crate) fn finish(&mut self, o: ObjectId, outcome: Outcome, s: &mut Scheduler<Ev>) -> usize {
+        let now = s.now().0;
+        let run = self.obj[o]
+            .running
+            .take()
+            .expect("finish of a running object");
+        let r = &mut self.trace.runs[run];
+        r.end_ms = Some(now);
+        r.outcome = outcome;
+        if r.apply_end_ms.is_none() && matches!(outcome, Outcome::Ready) {
+            r.apply_end_ms = Some(now);
+        }
+        self.ctl[ci(self.m.objects[o].kind)].free += 1;
+        if let Some(f) = self.obj[o].followup.take() {
+            self.enqueue(o, f.ready_at, f.cause, f.cause_ms, s);
+        }
+        run
+    }
+
+    /// Rate-limited requeue (`Requeue: true` or an error): 750ms·2ⁿ, n then grows.
+    pub(crate) fn requeue_rate_limited(
+        &mut self,
+        o: ObjectId,
+        cause: Cause,
+        s: &mut Scheduler<Ev>,
+    ) {
+        let d = rate_limit_delay(self.obj[o].rl_n);
+        self.obj[o].rl_n += 1;
+        let now = s.now().0;
+        self.enqueue(o, now + d, cause, now, s);
+    }
+
+    /// `RequeueAfter` with no error: the rate limiter forgets the object.
+    pub(crate) fn requeue_after(
+        &mut self,
+        o: ObjectId,
+        d: u64,
+        cause: Cause,
+        s: &mut Scheduler<Ev>,
+    ) {
+        self.obj[o].rl_n = 0;
+        let now = s.now().0;
+        self.enqueue(o, now + d, cause, now, s);
+    }
+
+    /// d·(1 + 0.05·U[−1, 1]) with a keyed draw.
+    pub(crate) fn jitter(&mut self, o: ObjectId, d: u64) -> u64 {
+        let n = self.obj[o].jitter_n;
+        self.obj[o].jitter_n += 1;
+        let u = self
+            .key
+            .stream(self.m.objects[o].hash, Purpose::Jitter, n)
+            .uniform();
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let v = libm::round(d as f64 * (1.0 + 0.05 * (2.0 * u - 1.0))) as u64;
+        v
+    }
+
+    /// An object became Ready=True.
+    pub(crate) fn mark_ready(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let st = &mut self.obj[o];
+        st.ready = true;
+        st.reconciling = false;
+        st.stalled = false;
+        if self.trace.ready_ms[o].is_none() {
+            self.trace.ready_ms[o] = Some(now);
+            self.remaining -= 1;
+        }
+        let interval = self.m.objects[o].interval;
+        let d = self.jitter(o, interval);
+        self.requeue_after(o, d, Cause::Interval { run }, s);
+        // What-if (R3): the proposed dependency watch enqueues dependents at once.
+        for &d in &self.m.dependents[o] {
+            let dk = self.m.objects[d].kind;
+            let watch = match dk {
+                ObjKind::Kustomization => self.m.kustomize.watch_dependencies,
+                ObjKind::HelmRelease => self.m.helm.watch_dependencies,
+            };
+            if watch {
+                self.enqueue(d, now, Cause::DependencyReady { run }, now, s);
+            }
+        }
+    }
+
+    /// Creates an object (applied by its parent, or present at Flux start) and enqueues it.
+    pub(crate) fn create(&mut self, o: ObjectId, cause: Cause, s: &mut Scheduler<Ev>) {
+        if self.obj[o].created {
+            return;
+        }
+        self.obj[o].created = true;
+        let now = s.now().0;
+        self.enqueue(o, now, cause, now, s);
+    }
+
+    /// kstatus of a health-check target (R13, R15).
+    pub(crate) fn kstatus(&self, t: Target, now: u64) -> KStatus {
+        match t {
+            Target::Object(o) => {
+                let st = &self.obj[o];
+                if st.stalled {
+                    KStatus::Failed
+                } else if st.ready && !st.reconciling {
+                    KStatus::Current
+                } else {
+                    KStatus::InProgress
+                }
+            }
+            Target::Workload(w) => self.wl_kstatus(w, now),
+        }
+    }
+
+    fn flux_start(&mut self, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        self.trace.flux_start_ms = now;
+        for (i, src) in self.m.sources.iter().enumerate() {
+            if src.fetch.is_none() {
+                self.src_ready[i] = Some(now);
+                self.trace.source_ready_ms[i] = Some(now);
+            } else {
+                // Finalizer step, then the first fetch (R4).
+                self.src_fail_n[i] = 1;
+                s.schedule_in(MIN_RETRY_DELAY_MS, Ev::SourceFetch(i));
+            }
+        }
+        let order = self.m.init_order.clone();
+        for o in order {
+            if self.m.objects[o].parent.is_none() {
+                self.create(o, Cause::Created, s);
+            }
+        }
+        for (w, a, b) in self.m.faults.workload_outages.clone() {
+            s.schedule(SimTime(a), Ev::WlOutage(w, true));
+            s.schedule(SimTime(b), Ev::WlOutage(w, false));
+        }
+        for (k, at, down) in self.m.faults.restarts.clone() {
+            s.schedule(SimTime(at.max(now)), Ev::Restart(k, down));
+        }
+    }
+
+    fn source_fetch(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let down = self
+            .m
+            .faults
+            .git_outages
+            .iter()
+            .any(|(src, a, b)| src.is_none_or(|x| x == i) && now >= *a && now < *b);
+        if down {
+            let d = rate_limit_delay(self.src_fail_n[i]);
+            self.src_fail_n[i] += 1;
+            s.schedule_in(d, Ev::SourceFetch(i));
+            return;
+        }
+        let src = &self.m.sources[i];
+        let attempt = self.src_fail_n[i];
+        let d = src.fetch.as_ref().map_or(0, |f| {
+            f.sample(&mut self.key.stream(src.hash, Purpose::Fetch, attempt))
+        });
+        s.schedule_in(d, Ev::SourceArtifact(i));
+    }
+
+    fn source_artifact(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        if self.src_ready[i].is_some() {
+            return;
+        }
+        self.src_ready[i] = Some(now);
+        self.trace.source_ready_ms[i] = Some(now);
+        // The watch enqueues every Kustomization on this source (R5).
+        let order = self.m.init_order.clone();
+        for o in order {
+            if self.m.objects[o].source == Some(i) {
+                self.enqueue(o, now, Cause::SourceArrived { source: i }, now, s);
+            }
+        }
+    }
+
+    fn restart(&mut self, k: ObjKind, down: u64, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let c = ci(k);
+        for o in 0..self.m.objects.len() {
+            if self.m.objects[o].kind != k {
+                continue;
+            }
+            let st = &mut self.obj[o];
+            st.gen = st.gen.wrapping_add(1);
+            st.pending = None;
+            st.followup = None;
+            if let Some(run) = st.running.take() {
+                let r = &mut self.trace.runs[run];
+                r.end_ms = Some(now);
+                r.outcome = Outcome::Lost;
+            }
+        }
+        self.ctl[c].queue.clear();
+        self.ctl[c].free = match k {
+            ObjKind::Kustomization => self.m.kustomize.concurrent,
+            ObjKind::HelmRelease => self.m.helm.concurrent,
+        };
+        self.ctl[c].down_until = now + down;
+        s.schedule_in(down, Ev::RestartUp(k));
+    }
+
+    fn restart_up(&mut self, k: ObjKind, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let order = self.m.init_order.clone();
+        for o in order {
+            if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
+                self.enqueue(o, now, Cause::Restart, now, s);
+            }
+        }
+    }
+
+    fn bootstrap_step(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        self.bootstrap_step = i;
+        match self.m.bootstrap.get(i) {
+            None => {
+                let now = s.now();
+                s.schedule(now, Ev::FluxStart);
+            }
+            Some(&w) => self.apply_workload(w, s),
+        }
+    }
+
+    fn finish_trace(mut self, end: u64) -> Trace {
+        let now = end;
+        self.trace.end_ms = end;
+        self.trace.makespan_ms = if self.remaining == 0 {
+            self.trace.ready_ms.iter().map(|r| r.unwrap_or(0)).max()
+        } else {
+            None
+        };
+        self.trace.workloads = (0..self.wl.len())
+            .map(|w| {
+                let st = &self.wl[w];
+                WorkloadEnd {
+                    applied_ms: st.applied_at,
+                    ready_ms: st.first_ready,
+                    ready: st.status == WStatus::Ready,
+                    starts: st.starts,
+                    crashes: st.total_crashes,
+                    crashloop_need: st.crash_need,
+                    failed: self.wl_kstatus(w, now) == KStatus::Failed,
+                }
+            })
+            .collect();
+        self.trace.objects = (0..self.obj.len())
+            .map(|o| {
+                let st = &self.obj[o];
+                ObjectEnd {
+                    created: st.created,
+                    ready: st.ready,
+                    reconciling: st.reconciling,
+                    stalled: st.stalled,
+                    next_run_ms: st
+                        .pending
+                        .map(|e| e.ready_at)
+                        .or(st.followup.map(|e| e.ready_at)),
+                }
+            })
+            .collect();
+        self.trace
+    }
+}
+
+impl Handler for World<'_> {
+    type Event = Ev;
+    fn handle(&mut self, _now: SimTime, ev: Ev, s: &mut Scheduler<Ev>) {
+        match ev {
+            Ev::BootstrapStep(i) => self.bootstrap_step(i, s),
+            Ev::FluxStart => self.flux_start(s),
+            Ev::Wake => {}
+            Ev::SourceFetch(i) => self.source_fetch(i, s),
+            Ev::SourceArtifact(i) => self.source_artifact(i, s),
+            Ev::ChartReady(o) => self.chart_ready(o, s),
+            Ev::Step(o, gen, step) => {
+                if self.obj[o].gen == gen && self.obj[o].running.is_some() {
+                    match step {
+                        Step::ApplyDone => self.ks_stages(o, 0, s),
+                        Step::StagePoll { stage, started } => {
+                            self.ks_stage_poll(o, stage, started, s)
+                        }
+                        Step::HealthPoll => self.ks_health_poll(o, s),
+                        Step::HealthTimeout => self.ks_health_timeout(o, s),
+                        Step::HrApplyDone => self.hr_apply_done(o, s),
+                        Step::HrCrdPoll { started } => self.hr_crd_poll(o, started, s),
+                        Step::HrWaitPoll => self.hr_wait_poll(o, s),
+                        Step::HrWaitTimeout => self.hr_wait_timeout(o, s),
+                    }
+                }
+            }
+            Ev::WlStart(w, g) => {
+                if self.wl[w].gen == g {
+                    self.wl_start(w, s);
+                }
+            }
+            Ev::WlReady(w, g) => {
+                if self.wl[w].gen == g {
+                    self.wl_ready(w, s);
+                }
+            }
+            Ev::WlCrash(w, g) => {
+                if self.wl[w].gen == g {
+                    self.wl_crash(w, s);
+                }
+            }
+            Ev::WlOutage(w, down) => self.wl_outage(w, down, s),
+            Ev::Restart(k, down) => self.restart(k, down, s),
+            Ev::RestartUp(k) => self.restart_up(k, s),
+        }
+        self.dispatch(0, s);
+        self.dispatch(1, s);
+    }
+    fn done(&self) -> bool {
+        self.remaining == 0
+    }
+}
+
+/// Simulates one trial of `m`: a pure function of (scenario, seed, trial) (SPEC "The model").
+#[must_use]
+pub fn simulate(m: &Model, seed: u64, trial: u64) -> Trace {
+    let mut w = World::new(m, seed, trial);
+    let mut eng: Engine<Ev> = Engine::new();
+    if m.objects.is_empty() {
+        let mut t = w.finish_trace(0);
+        t.makespan_ms = Some(0);
+        return t;
+    }
+    eng.schedule(SimTime::ZERO, Ev::BootstrapStep(0));
+    let end = eng.run_until(&mut w, SimTime(m.horizon));
+    let events = eng.events_handled();
+    let stop = if w.remaining == 0 { end.0 } else { m.horizon };
+    let mut t = w.finish_trace(stop);
+    t.events = events;
+    t
+}

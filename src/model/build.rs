@@ -1,0 +1,1338 @@
+//! Scenario → Model: applies Flux's defaults (R9, R12), resolves every reference, checks for
+//! cycles, and reports *all* problems at once, each with file, line and column.
+
+use super::types::*;
+use crate::dist::Dist;
+use crate::rng::name_hash;
+use crate::scenario::diag::did_you_mean;
+use crate::scenario::schema::*;
+use crate::scenario::{Diagnostic, Diagnostics, Scenario};
+use crate::time::parse_duration;
+use serde_saphyr::{Location, Spanned};
+use std::collections::BTreeMap;
+
+const DEFAULT_NS: &str = "flux-system";
+
+struct Ctx<'a> {
+    file: &'a str,
+    src: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, loc: Location, msg: impl Into<String>, help: Option<String>) {
+        let mut d = Diagnostic::at(self.file, self.src, loc.line(), loc.column(), msg);
+        d.help = help;
+        self.errors.push(d);
+    }
+    fn dur(&mut self, s: &Spanned<String>, what: &str) -> Option<u64> {
+        match parse_duration(&s.value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.err(
+                    s.referenced,
+                    format!("{what}: {e}"),
+                    Some("use Go duration syntax such as `30s`, `5m` or `1h30m`".into()),
+                );
+                None
+            }
+        }
+    }
+    fn dur_opt(&mut self, s: &Option<Spanned<String>>, what: &str) -> Option<u64> {
+        s.as_ref().and_then(|s| self.dur(s, what))
+    }
+    fn positive(&mut self, s: &Option<Spanned<String>>, what: &str) -> Option<u64> {
+        let v = self.dur_opt(s, what)?;
+        if v == 0 {
+            let loc = s.as_ref().map_or(Location::UNKNOWN, |s| s.referenced);
+            self.err(
+                loc,
+                format!("{what} must be above zero"),
+                Some("give a positive duration such as `1m`".into()),
+            );
+            return None;
+        }
+        Some(v)
+    }
+    fn dist(&mut self, d: &Spanned<RawDist>, what: &str) -> Option<Dist> {
+        let loc = d.referenced;
+        let p = |c: &mut Self, s: &str| -> Option<u64> {
+            match parse_duration(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    c.err(
+                        loc,
+                        format!("{what}: {e}"),
+                        Some("use Go duration syntax such as `30s`".into()),
+                    );
+                    None
+                }
+            }
+        };
+        match &d.value {
+            RawDist::Fixed(s) => p(self, s).map(Dist::Fixed),
+            RawDist::Map(m) => {
+                let n = usize::from(m.fixed.is_some())
+                    + usize::from(m.uniform.is_some())
+                    + usize::from(m.exponential.is_some())
+                    + usize::from(m.lognormal.is_some())
+                    + usize::from(m.triangular.is_some())
+                    + usize::from(m.pert.is_some())
+                    + usize::from(m.empirical.is_some());
+                if n != 1 {
+                    self.err(loc, format!("{what}: a distribution needs exactly one of fixed, uniform, exponential, lognormal, triangular, pert, empirical (found {n})"), Some("e.g. `{lognormal: {median: 30s, p95: 90s}}`".into()));
+                    return None;
+                }
+                if let Some(s) = &m.fixed {
+                    return p(self, s).map(Dist::Fixed);
+                }
+                if let Some(u) = &m.uniform {
+                    let (a, b) = (p(self, &u.min)?, p(self, &u.max)?);
+                    if b < a {
+                        self.err(
+                            loc,
+                            format!("{what}: uniform max is below min"),
+                            Some("swap min and max".into()),
+                        );
+                        return None;
+                    }
+                    return Some(Dist::Uniform { min: a, max: b });
+                }
+                if let Some(e) = &m.exponential {
+                    let mean = p(self, &e.mean)?;
+                    let offset = match &e.offset {
+                        Some(o) => p(self, o)?,
+                        None => 0,
+                    };
+                    if mean == 0 {
+                        self.err(
+                            loc,
+                            format!("{what}: exponential mean must be above zero"),
+                            None,
+                        );
+                        return None;
+                    }
+                    return Some(Dist::Exponential { mean, offset });
+                }
+                if let Some(l) = &m.lognormal {
+                    let (med, p95) = (p(self, &l.median)?, p(self, &l.p95)?);
+                    return match Dist::lognormal(med, p95) {
+                        Ok(d) => Some(d),
+                        Err(e) => {
+                            self.err(
+                                loc,
+                                format!("{what}: {e}"),
+                                Some(
+                                    "p95 must be above the median, e.g. `{median: 30s, p95: 90s}`"
+                                        .into(),
+                                ),
+                            );
+                            None
+                        }
+                    };
+                }
+                if let Some(t) = m.triangular.as_ref().or(m.pert.as_ref()) {
+                    let (a, c, b) = (p(self, &t.min)?, p(self, &t.mode)?, p(self, &t.max)?);
+                    if !(a <= c && c <= b) {
+                        self.err(loc, format!("{what}: needs min ≤ mode ≤ max"), None);
+                        return None;
+                    }
+                    return Some(if m.pert.is_some() {
+                        Dist::Pert {
+                            min: a,
+                            mode: c,
+                            max: b,
+                        }
+                    } else {
+                        Dist::Triangular {
+                            min: a,
+                            mode: c,
+                            max: b,
+                        }
+                    });
+                }
+                if let Some(v) = &m.empirical {
+                    if v.is_empty() {
+                        self.err(
+                            loc,
+                            format!("{what}: empirical needs at least one sample"),
+                            None,
+                        );
+                        return None;
+                    }
+                    let mut out = Vec::with_capacity(v.len());
+                    for s in v {
+                        out.push(p(self, s)?);
+                    }
+                    return Some(Dist::Empirical(out));
+                }
+                None
+            }
+        }
+    }
+}
+
+fn class_of(kind: &str) -> WClass {
+    match kind {
+        "CustomResourceDefinition" => WClass::Crd,
+        "Deployment" | "Pod" | "ReplicaSet" => WClass::Deployment,
+        "DaemonSet" => WClass::DaemonSet,
+        "StatefulSet" => WClass::StatefulSet,
+        "Job" => WClass::Job,
+        _ => WClass::Other,
+    }
+}
+
+/// SSA stage of a kind (R7): 0 = CRDs, Namespaces, ClusterRoles; 1 = `*Class`; 2 = the rest.
+#[must_use]
+pub fn stage_of(kind: &str) -> u8 {
+    match kind {
+        "CustomResourceDefinition" | "Namespace" | "ClusterRole" => 0,
+        k if k.ends_with("Class") => 1,
+        _ => 2,
+    }
+}
+
+fn default_ready(class: WClass) -> Option<Dist> {
+    match class {
+        // R14: a CRD is established about 1s after apply.
+        WClass::Crd => Some(Dist::Fixed(1000)),
+        WClass::Deployment | WClass::DaemonSet | WClass::StatefulSet => {
+            Some(Dist::lognormal(15_000, 45_000).expect("valid"))
+        }
+        WClass::Job => Some(Dist::lognormal(10_000, 30_000).expect("valid")),
+        WClass::Other => None,
+    }
+}
+
+fn canonical(kind: &str, ns: &str, name: &str) -> String {
+    if ns.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}/{ns}/{name}")
+    }
+}
+
+struct PendingWorkload<'a> {
+    raw: &'a Spanned<RawWorkload>,
+    default_ns: String,
+}
+
+/// R9: timeout = max(30s, interval − 30s); an explicit timeout below 30s is raised to 30s.
+#[must_use]
+pub fn kustomization_timeout(interval: u64, explicit: Option<u64>) -> u64 {
+    match explicit {
+        Some(t) => t.max(30_000),
+        None => interval.saturating_sub(30_000).max(30_000),
+    }
+}
+
+/// Builds and validates a [`Model`] from a parsed scenario.
+///
+/// # Errors
+/// Every problem found, each with file, line and column.
+#[allow(clippy::too_many_lines)]
+pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
+    let raw = &sc.raw;
+    let mut c = Ctx {
+        file: &sc.file,
+        src: &sc.source,
+        errors: vec![],
+    };
+
+    let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
+    let ctl = |c: &mut Ctx, r: &RawController| {
+        let mut p = ControllerParams::default();
+        if let Some(n) = &r.concurrent {
+            if n.value == 0 {
+                c.err(
+                    n.referenced,
+                    "concurrent must be at least 1",
+                    Some("Flux's default is 4".into()),
+                );
+            } else {
+                p.concurrent = n.value;
+            }
+        }
+        if let Some(v) = c.positive(&r.requeue_dependency, "requeueDependency") {
+            p.requeue_dependency = v;
+        }
+        p.watch_dependencies = r.watch_dependencies.unwrap_or(false);
+        p
+    };
+    let kustomize = ctl(&mut c, &raw.controllers.kustomize);
+    let helm = ctl(&mut c, &raw.controllers.helm);
+
+    // Sources.
+    let mut sources = Vec::new();
+    for s in &raw.sources {
+        let kind = s
+            .value
+            .kind
+            .clone()
+            .unwrap_or_else(|| "GitRepository".into());
+        let ns = s
+            .value
+            .namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NS.into());
+        let fetch = s
+            .value
+            .fetch
+            .as_ref()
+            .and_then(|d| c.dist(d, "source fetch"));
+        let canon = canonical(&kind, &ns, &s.value.name.value);
+        if sources.iter().any(|x: &Source| x.canonical == canon) {
+            c.err(
+                s.referenced,
+                format!("source `{canon}` is declared twice"),
+                None,
+            );
+        }
+        sources.push(Source {
+            hash: name_hash(&canon),
+            kind,
+            name: s.value.name.value.clone(),
+            namespace: ns,
+            canonical: canon,
+            fetch,
+        });
+    }
+    if sources.is_empty() {
+        let canon = "GitRepository/flux-system/flux-system".to_string();
+        sources.push(Source {
+            hash: name_hash(&canon),
+            kind: "GitRepository".into(),
+            name: "flux-system".into(),
+            namespace: DEFAULT_NS.into(),
+            canonical: canon,
+            fetch: None,
+        });
+    }
+
+    // Objects: declare first, resolve references after.
+    let mut objects: Vec<FluxObject> = Vec::new();
+    let mut index: BTreeMap<(ObjKind, String, String), ObjectId> = BTreeMap::new();
+    let blank = |kind: ObjKind, name: &str, ns: &str, line: u64| {
+        let canon = canonical(kind.as_str(), ns, name);
+        FluxObject {
+            kind,
+            name: name.into(),
+            namespace: ns.into(),
+            hash: name_hash(&canon),
+            canonical: canon,
+            depends_on: vec![],
+            interval: 600_000,
+            retry_interval: 600_000,
+            timeout: 570_000,
+            source: None,
+            parent: None,
+            suspend: false,
+            apply: Dist::Fixed(1000),
+            wait: false,
+            health_checks: vec![],
+            stages: [vec![], vec![], vec![]],
+            helm: None,
+            line,
+        }
+    };
+    for k in &raw.kustomizations {
+        let ns = k
+            .value
+            .namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NS.into());
+        let key = (
+            ObjKind::Kustomization,
+            ns.clone(),
+            k.value.name.value.clone(),
+        );
+        if index.contains_key(&key) {
+            c.err(
+                k.value.name.referenced,
+                format!(
+                    "Kustomization `{}/{}` is declared twice",
+                    ns, k.value.name.value
+                ),
+                Some("rename one of them".into()),
+            );
+            continue;
+        }
+        index.insert(key, objects.len());
+        objects.push(blank(
+            ObjKind::Kustomization,
+            &k.value.name.value,
+            &ns,
+            k.referenced.line(),
+        ));
+    }
+    for h in &raw.helm_releases {
+        let ns = h
+            .value
+            .namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NS.into());
+        let key = (ObjKind::HelmRelease, ns.clone(), h.value.name.value.clone());
+        if index.contains_key(&key) {
+            c.err(
+                h.value.name.referenced,
+                format!(
+                    "HelmRelease `{}/{}` is declared twice",
+                    ns, h.value.name.value
+                ),
+                Some("rename one of them".into()),
+            );
+            continue;
+        }
+        index.insert(key, objects.len());
+        objects.push(blank(
+            ObjKind::HelmRelease,
+            &h.value.name.value,
+            &ns,
+            h.referenced.line(),
+        ));
+    }
+    let n_ks = raw.kustomizations.len();
+
+    // Workloads: declare first (bootstrap, KS resources, HR resources), resolve after.
+    let mut workloads: Vec<Workload> = Vec::new();
+    let mut pending: Vec<PendingWorkload> = Vec::new();
+    let mut by_canon: BTreeMap<String, WorkloadId> = BTreeMap::new();
+    let mut bootstrap = Vec::new();
+    for (i, b) in raw.bootstrap.iter().enumerate() {
+        if let Some(id) = declare(
+            &mut c,
+            &mut by_canon,
+            b,
+            Owner::Bootstrap(i),
+            "kube-system",
+            &mut workloads,
+            &mut pending,
+        ) {
+            bootstrap.push(id);
+        }
+    }
+    // Kustomization resources: workloads, or references to child Flux objects.
+    let mut ks_targets: Vec<Vec<(Target, &Spanned<RawWorkload>)>> = vec![vec![]; n_ks];
+    for (ki, k) in raw.kustomizations.iter().enumerate() {
+        let Some(&oid) = index.get(&(
+            ObjKind::Kustomization,
+            k.value
+                .namespace
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NS.into()),
+            k.value.name.value.clone(),
+        )) else {
+            continue;
+        };
+        let default_ns = k
+            .value
+            .target_namespace
+            .clone()
+            .unwrap_or_else(|| objects[oid].namespace.clone());
+        for r in &k.value.resources {
+            let kind = r.value.kind.value.as_str();
+            if kind == "Kustomization" || kind == "HelmRelease" {
+                let ok = if kind == "Kustomization" {
+                    ObjKind::Kustomization
+                } else {
+                    ObjKind::HelmRelease
+                };
+                let ns = r
+                    .value
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| objects[oid].namespace.clone());
+                match index.get(&(ok, ns.clone(), r.value.name.value.clone())) {
+                    Some(&child) => {
+                        if let Some(prev) = objects[child].parent {
+                            let pn = objects[prev].name.clone();
+                            c.err(r.value.name.referenced, format!("{kind} `{ns}/{}` is applied by two Kustomizations (`{pn}` and `{}`)", r.value.name.value, objects[oid].name), Some("an object has one owner; remove one of the entries".into()));
+                        } else if child == oid {
+                            c.err(
+                                r.value.name.referenced,
+                                "a Kustomization cannot apply itself",
+                                None,
+                            );
+                        } else {
+                            objects[child].parent = Some(oid);
+                            ks_targets[ki].push((Target::Object(child), r));
+                        }
+                    }
+                    None => {
+                        let names: Vec<&str> = objects
+                            .iter()
+                            .filter(|o| o.kind == ok)
+                            .map(|o| o.name.as_str())
+                            .collect();
+                        let hint = did_you_mean(&r.value.name.value, names.iter().copied())
+                            .map_or_else(
+                                || {
+                                    format!(
+                                        "declare it under `{}`",
+                                        if ok == ObjKind::Kustomization {
+                                            "kustomizations"
+                                        } else {
+                                            "helmReleases"
+                                        }
+                                    )
+                                },
+                                |s| format!("did you mean `{s}`?"),
+                            );
+                        c.err(
+                            r.value.name.referenced,
+                            format!(
+                                "resources names {kind} `{ns}/{}`, which is not declared",
+                                r.value.name.value
+                            ),
+                            Some(hint),
+                        );
+                    }
+                }
+            } else if let Some(id) = declare(
+                &mut c,
+                &mut by_canon,
+                r,
+                Owner::Object(oid),
+                &default_ns,
+                &mut workloads,
+                &mut pending,
+            ) {
+                ks_targets[ki].push((Target::Workload(id), r));
+            }
+        }
+    }
+    let mut hr_workloads: Vec<Vec<WorkloadId>> = vec![vec![]; raw.helm_releases.len()];
+    for (hi, h) in raw.helm_releases.iter().enumerate() {
+        let Some(&oid) = index.get(&(
+            ObjKind::HelmRelease,
+            h.value
+                .namespace
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NS.into()),
+            h.value.name.value.clone(),
+        )) else {
+            continue;
+        };
+        let default_ns = h
+            .value
+            .target_namespace
+            .clone()
+            .unwrap_or_else(|| objects[oid].namespace.clone());
+        for r in &h.value.resources {
+            let kind = r.value.kind.value.as_str();
+            if kind == "Kustomization" || kind == "HelmRelease" {
+                c.err(
+                    r.value.kind.referenced,
+                    format!("a HelmRelease cannot install a {kind} in this model"),
+                    Some("list it under a Kustomization's resources".into()),
+                );
+                continue;
+            }
+            if let Some(id) = declare(
+                &mut c,
+                &mut by_canon,
+                r,
+                Owner::Object(oid),
+                &default_ns,
+                &mut workloads,
+                &mut pending,
+            ) {
+                hr_workloads[hi].push(id);
+            }
+        }
+    }
+
+    // Resolve workload references.
+    let mut resolved: Vec<(
+        Vec<WorkloadId>,
+        Option<WorkloadId>,
+        Option<WorkloadId>,
+        Option<WorkloadId>,
+    )> = Vec::new();
+    for (wi, pw) in pending.iter().enumerate() {
+        let w = &pw.raw.value;
+        let mut needs = vec![];
+        for n in &w.needs {
+            match lookup(&workloads, &n.value, &pw.default_ns, false) {
+                Ok(id) if id == wi => {
+                    c.err(n.referenced, format!("`{}` needs itself", n.value), None)
+                }
+                Ok(id) => needs.push(id),
+                Err(h) => c.err(
+                    n.referenced,
+                    format!(
+                        "`needs` names `{}`, which no Kustomization or HelmRelease applies",
+                        n.value
+                    ),
+                    Some(h),
+                ),
+            }
+        }
+        let crd = w
+            .crd
+            .as_ref()
+            .and_then(|s| match lookup(&workloads, &s.value, "", true) {
+                Ok(id) => Some(id),
+                Err(h) => {
+                    c.err(
+                        s.referenced,
+                        format!(
+                            "`crd` names `{}`, which is not a declared CustomResourceDefinition",
+                            s.value
+                        ),
+                        Some(h),
+                    );
+                    None
+                }
+            });
+        let webhook = w.webhook.as_ref().and_then(|s| {
+            match lookup(&workloads, &s.value, &pw.default_ns, false) {
+                Ok(id) => Some(id),
+                Err(h) => {
+                    c.err(
+                        s.referenced,
+                        format!("`webhook` names `{}`, which is not declared", s.value),
+                        Some(h),
+                    );
+                    None
+                }
+            }
+        });
+        let ns = &workloads[wi].namespace;
+        let ns_obj = if ns.is_empty() {
+            None
+        } else {
+            by_canon.get(&format!("Namespace/{ns}")).copied()
+        };
+        resolved.push((needs, crd, webhook, ns_obj));
+    }
+    for (wi, (needs, crd, webhook, ns_obj)) in resolved.into_iter().enumerate() {
+        workloads[wi].needs = needs;
+        workloads[wi].crd = crd;
+        workloads[wi].webhook = webhook;
+        workloads[wi].namespace_obj = ns_obj;
+    }
+
+    // Kustomization fields.
+    let src_lookup = |name: &str, ns: &str| {
+        sources
+            .iter()
+            .position(|s| s.name == name && s.namespace == ns)
+    };
+    for (ki, k) in raw.kustomizations.iter().enumerate() {
+        let kv = &k.value;
+        let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
+        let Some(&oid) = index.get(&(ObjKind::Kustomization, ns.clone(), kv.name.value.clone()))
+        else {
+            continue;
+        };
+        let interval = c.positive(&kv.interval, "interval").unwrap_or(600_000);
+        let retry = c
+            .positive(&kv.retry_interval, "retryInterval")
+            .unwrap_or(interval);
+        let explicit_timeout = c.positive(&kv.timeout, "timeout");
+        let source = match &kv.source_ref {
+            Some(r) => {
+                let sns = r.value.namespace.clone().unwrap_or_else(|| ns.clone());
+                match src_lookup(&r.value.name, &sns) {
+                    Some(s) => Some(s),
+                    None => {
+                        let hint =
+                            did_you_mean(&r.value.name, sources.iter().map(|s| s.name.as_str()))
+                                .map_or_else(
+                                    || "declare it under `sources`".to_string(),
+                                    |s| format!("did you mean `{s}`?"),
+                                );
+                        c.err(
+                            r.referenced,
+                            format!(
+                                "sourceRef names `{sns}/{}`, which is not declared",
+                                r.value.name
+                            ),
+                            Some(hint),
+                        );
+                        None
+                    }
+                }
+            }
+            None => Some(src_lookup("flux-system", &ns).unwrap_or(0)),
+        };
+        let apply = kv
+            .apply
+            .as_ref()
+            .and_then(|d| c.dist(d, "apply"))
+            .unwrap_or(Dist::Fixed(1000));
+        let mut stages: [Vec<Target>; 3] = [vec![], vec![], vec![]];
+        for (t, _) in &ks_targets[ki] {
+            let st = match t {
+                Target::Workload(w) => workloads[*w].stage as usize,
+                Target::Object(_) => 2,
+            };
+            stages[st].push(*t);
+        }
+        let mut hcs = vec![];
+        for hc in &kv.health_checks {
+            let r = &hc.value;
+            let t = match r.kind.as_str() {
+                "Kustomization" | "HelmRelease" => {
+                    let ok = if r.kind == "Kustomization" {
+                        ObjKind::Kustomization
+                    } else {
+                        ObjKind::HelmRelease
+                    };
+                    let hns = r.namespace.clone().unwrap_or_else(|| ns.clone());
+                    index
+                        .get(&(ok, hns, r.name.clone()))
+                        .map(|o| Target::Object(*o))
+                }
+                _ => {
+                    let spec = match &r.namespace {
+                        Some(n) => format!("{}/{}/{}", r.kind, n, r.name),
+                        None => format!("{}/{}", r.kind, r.name),
+                    };
+                    lookup(&workloads, &spec, "", false)
+                        .ok()
+                        .map(Target::Workload)
+                }
+            };
+            match t {
+                Some(t) => hcs.push(t),
+                None => {
+                    let names: Vec<&str> = workloads
+                        .iter()
+                        .map(|w| w.name.as_str())
+                        .chain(objects.iter().map(|o| o.name.as_str()))
+                        .collect();
+                    let hint = did_you_mean(&r.name, names.iter().copied()).map_or_else(|| "declare the object in some Kustomization's or HelmRelease's `resources`".to_string(), |s| format!("did you mean `{s}`?"));
+                    c.err(
+                        hc.referenced,
+                        format!(
+                            "health check names {} `{}`, which nothing applies",
+                            r.kind, r.name
+                        ),
+                        Some(hint),
+                    );
+                }
+            }
+        }
+        let o = &mut objects[oid];
+        o.interval = interval;
+        o.retry_interval = retry;
+        o.timeout = kustomization_timeout(interval, explicit_timeout);
+        o.source = source;
+        o.suspend = kv.suspend.unwrap_or(false);
+        o.apply = apply;
+        o.wait = kv.wait.unwrap_or(false);
+        o.health_checks = hcs;
+        o.stages = stages;
+    }
+
+    // HelmRelease fields.
+    for (hi, h) in raw.helm_releases.iter().enumerate() {
+        let hv = &h.value;
+        let ns = hv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
+        let Some(&oid) = index.get(&(ObjKind::HelmRelease, ns, hv.name.value.clone())) else {
+            continue;
+        };
+        let interval = c.positive(&hv.interval, "interval").unwrap_or(600_000);
+        let timeout = c.positive(&hv.timeout, "timeout").unwrap_or(300_000);
+        let install = hv.install.as_ref();
+        let install_timeout = install
+            .and_then(|i| c.positive(&i.timeout, "install.timeout"))
+            .unwrap_or(timeout);
+        let retries = install
+            .and_then(|i| i.remediation.as_ref())
+            .and_then(|r| r.retries)
+            .unwrap_or(0);
+        if retries < 0 {
+            // Flux: a negative value means retry forever; here it is an error to keep the model finite.
+            c.err(
+                h.referenced,
+                "install.remediation.retries below zero is not supported",
+                Some("use `strategy: {name: RetryOnFailure}` to retry forever".into()),
+            );
+        }
+        let remediate_last_failure = install
+            .and_then(|i| i.remediation.as_ref())
+            .and_then(|r| r.remediate_last_failure)
+            .unwrap_or(false);
+        let mut retry_on_failure = false;
+        let mut strategy_retry_interval = 300_000;
+        if let Some(s) = install.and_then(|i| i.strategy.as_ref()) {
+            match s.name.value.as_str() {
+                "RetryOnFailure" => retry_on_failure = true,
+                "RemediateOnFailure" => {}
+                other => c.err(
+                    s.name.referenced,
+                    format!("unknown install strategy `{other}`"),
+                    Some("use `RemediateOnFailure` or `RetryOnFailure`".into()),
+                ),
+            }
+            if let Some(v) = c.positive(&s.retry_interval, "strategy.retryInterval") {
+                strategy_retry_interval = v;
+            }
+        }
+        let chart_fetch = hv
+            .chart
+            .as_ref()
+            .and_then(|ch| ch.fetch.as_ref())
+            .and_then(|d| c.dist(d, "chart fetch"))
+            .unwrap_or(Dist::Fixed(2000));
+        let skip_crds = install.and_then(|i| i.crds.as_deref()) == Some("Skip");
+        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = hr_workloads[hi]
+            .iter()
+            .partition(|w| workloads[**w].class == WClass::Crd && !skip_crds);
+        let apply = hv
+            .apply
+            .as_ref()
+            .and_then(|d| c.dist(d, "apply"))
+            .unwrap_or(Dist::Fixed(2000));
+        let o = &mut objects[oid];
+        o.interval = interval;
+        o.retry_interval = strategy_retry_interval;
+        o.timeout = timeout;
+        o.suspend = hv.suspend.unwrap_or(false);
+        o.apply = apply;
+        o.helm = Some(HelmSpec {
+            chart_fetch,
+            install_timeout,
+            retries: u32::try_from(retries.max(0)).unwrap_or(u32::MAX),
+            remediate_last_failure,
+            retry_on_failure,
+            strategy_retry_interval,
+            disable_wait: install.and_then(|i| i.disable_wait).unwrap_or(false),
+            crds,
+            resources: rest,
+        });
+    }
+
+    // dependsOn.
+    let dep_lists: Vec<(ObjKind, &String, &Vec<Spanned<RawDependsOn>>, Location)> = raw
+        .kustomizations
+        .iter()
+        .map(|k| {
+            (
+                ObjKind::Kustomization,
+                &k.value.name.value,
+                &k.value.depends_on,
+                k.referenced,
+            )
+        })
+        .chain(raw.helm_releases.iter().map(|h| {
+            (
+                ObjKind::HelmRelease,
+                &h.value.name.value,
+                &h.value.depends_on,
+                h.referenced,
+            )
+        }))
+        .collect();
+    let mut dep_locs: BTreeMap<(ObjectId, ObjectId), Location> = BTreeMap::new();
+    for (ki, (kind, name, deps, _)) in dep_lists.iter().enumerate() {
+        let ns = if *kind == ObjKind::Kustomization {
+            raw.kustomizations[ki].value.namespace.clone()
+        } else {
+            raw.helm_releases[ki - n_ks].value.namespace.clone()
+        }
+        .unwrap_or_else(|| DEFAULT_NS.into());
+        let Some(&oid) = index.get(&(*kind, ns.clone(), (*name).clone())) else {
+            continue;
+        };
+        for d in *deps {
+            let dns = d.value.namespace.clone().unwrap_or_else(|| ns.clone());
+            match index.get(&(*kind, dns.clone(), d.value.name.clone())) {
+                Some(&t) if t == oid => c.err(
+                    d.referenced,
+                    format!("`{name}` depends on itself"),
+                    Some("remove the entry".into()),
+                ),
+                Some(&t) => {
+                    if !objects[oid].depends_on.contains(&t) {
+                        objects[oid].depends_on.push(t);
+                        dep_locs.insert((oid, t), d.referenced);
+                    }
+                }
+                None => {
+                    let other = if *kind == ObjKind::Kustomization {
+                        ObjKind::HelmRelease
+                    } else {
+                        ObjKind::Kustomization
+                    };
+                    let same: Vec<&str> = objects
+                        .iter()
+                        .filter(|o| o.kind == *kind)
+                        .map(|o| o.name.as_str())
+                        .collect();
+                    let help = if index.contains_key(&(other, dns.clone(), d.value.name.clone())) {
+                        format!("`{}` is a {}; a {} can only depend on {}s (SPEC R11). Use a Kustomization health check instead", d.value.name, other.as_str(), kind.as_str(), kind.as_str())
+                    } else if let Some(s) = did_you_mean(&d.value.name, same.iter().copied()) {
+                        format!("did you mean `{s}`?")
+                    } else {
+                        format!(
+                            "known {}s: {}",
+                            kind.as_str(),
+                            same.iter()
+                                .map(|s| format!("`{s}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    c.err(
+                        d.referenced,
+                        format!(
+                            "`{name}` dependsOn unknown {} `{dns}/{}`",
+                            kind.as_str(),
+                            d.value.name
+                        ),
+                        Some(help),
+                    );
+                }
+            }
+        }
+    }
+
+    // Cycles: dependsOn edges plus parent → child creation edges.
+    if c.errors.is_empty() {
+        if let Some(cycle) = find_cycle(&objects) {
+            let names: Vec<String> = cycle.iter().map(|i| objects[*i].name.clone()).collect();
+            let loc = dep_locs
+                .get(&(cycle[0], cycle[1 % cycle.len()]))
+                .copied()
+                .unwrap_or(Location::UNKNOWN);
+            let (line, col) = if loc == Location::UNKNOWN {
+                (objects[cycle[0]].line, 1)
+            } else {
+                (loc.line(), loc.column())
+            };
+            let mut d = Diagnostic::at(
+                c.file,
+                c.src,
+                line,
+                col,
+                format!("dependsOn cycle: {} → {}", names.join(" → "), names[0]),
+            );
+            d.help = Some("remove one of these dependsOn entries; Flux would wait forever".into());
+            c.errors.push(d);
+        }
+    }
+
+    // Faults.
+    let mut faults = Faults::default();
+    for f in &raw.faults {
+        let fv = &f.value;
+        let wl = |c: &mut Ctx, s: &Option<Spanned<String>>| -> Option<WorkloadId> {
+            let Some(s) = s else {
+                c.err(
+                    f.referenced,
+                    format!("fault `{}` needs `workload`", fv.kind.value),
+                    None,
+                );
+                return None;
+            };
+            match lookup(&workloads, &s.value, "", false) {
+                Ok(id) => Some(id),
+                Err(h) => {
+                    c.err(
+                        s.referenced,
+                        format!("fault names workload `{}`, which is not declared", s.value),
+                        Some(h),
+                    );
+                    None
+                }
+            }
+        };
+        let window = |c: &mut Ctx| -> Option<(u64, u64)> {
+            let a = c.dur_opt(&fv.from, "from").unwrap_or(0);
+            let Some(b) = c.dur_opt(&fv.to, "to") else {
+                c.err(
+                    f.referenced,
+                    "an outage or slowdown needs `to`",
+                    Some("e.g. `from: 60s, to: 180s`".into()),
+                );
+                return None;
+            };
+            if b <= a {
+                c.err(f.referenced, "`to` must be after `from`", None);
+                return None;
+            }
+            Some((a, b))
+        };
+        match fv.kind.value.as_str() {
+            "failure" => {
+                if let Some(w) = wl(&mut c, &fv.workload) {
+                    match &fv.probability {
+                        Some(p) if (0.0..=1.0).contains(&p.value) => {
+                            workloads[w].fail_probability = p.value
+                        }
+                        Some(p) => c.err(
+                            p.referenced,
+                            format!("probability {} is not between 0 and 1", p.value),
+                            None,
+                        ),
+                        None => c.err(
+                            f.referenced,
+                            "fault `failure` needs `probability`",
+                            Some("e.g. `probability: 0.2`".into()),
+                        ),
+                    }
+                }
+            }
+            "permanent" => {
+                if let Some(w) = wl(&mut c, &fv.workload) {
+                    workloads[w].permanent_failure = true;
+                }
+            }
+            "outage" => {
+                let target = fv
+                    .target
+                    .as_ref()
+                    .map_or("git", |t| t.value.as_str())
+                    .to_string();
+                match target.as_str() {
+                    "git" => {
+                        let src = fv.source.as_ref().and_then(|s| {
+                            let r = sources.iter().position(|x| x.name == s.value);
+                            if r.is_none() {
+                                c.err(
+                                    s.referenced,
+                                    format!(
+                                        "outage names source `{}`, which is not declared",
+                                        s.value
+                                    ),
+                                    None,
+                                );
+                            }
+                            r
+                        });
+                        if let Some((a, b)) = window(&mut c) {
+                            faults.git_outages.push((src, a, b));
+                        }
+                    }
+                    "apiserver" => {
+                        if let Some((a, b)) = window(&mut c) {
+                            faults.api_outages.push((a, b));
+                        }
+                    }
+                    "workload" => {
+                        if let (Some(w), Some((a, b))) = (wl(&mut c, &fv.workload), window(&mut c))
+                        {
+                            faults.workload_outages.push((w, a, b));
+                        }
+                    }
+                    other => c.err(
+                        fv.target.as_ref().map_or(f.referenced, |t| t.referenced),
+                        format!("unknown outage target `{other}`"),
+                        Some("use `git`, `apiserver` or `workload`".into()),
+                    ),
+                }
+            }
+            "restart" => {
+                let ctl = match fv.controller.as_ref().map(|s| s.value.as_str()) {
+                    Some("kustomize" | "kustomize-controller") => Some(ObjKind::Kustomization),
+                    Some("helm" | "helm-controller") => Some(ObjKind::HelmRelease),
+                    _ => {
+                        c.err(
+                            f.referenced,
+                            "fault `restart` needs `controller: kustomize` or `controller: helm`",
+                            None,
+                        );
+                        None
+                    }
+                };
+                let at = c.dur_opt(&fv.at, "at");
+                if at.is_none() {
+                    c.err(
+                        f.referenced,
+                        "fault `restart` needs `at`",
+                        Some("e.g. `at: 2m`".into()),
+                    );
+                }
+                let down = c.dur_opt(&fv.down, "down").unwrap_or(10_000);
+                if let (Some(ctl), Some(at)) = (ctl, at) {
+                    faults.restarts.push((ctl, at, down));
+                }
+            }
+            "slowdown" => {
+                let factor = match &fv.factor {
+                    Some(x) if x.value > 0.0 && x.value.is_finite() => Some(x.value),
+                    Some(x) => {
+                        c.err(
+                            x.referenced,
+                            format!("factor {} must be above zero", x.value),
+                            None,
+                        );
+                        None
+                    }
+                    None => {
+                        c.err(
+                            f.referenced,
+                            "fault `slowdown` needs `factor`",
+                            Some("e.g. `factor: 3`".into()),
+                        );
+                        None
+                    }
+                };
+                if let (Some(x), Some((a, b))) = (factor, window(&mut c)) {
+                    faults.slowdowns.push((a, b, x));
+                }
+            }
+            other => {
+                let hint = did_you_mean(
+                    other,
+                    ["failure", "permanent", "outage", "restart", "slowdown"],
+                )
+                .map_or_else(
+                    || "use failure, permanent, outage, restart or slowdown".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                c.err(
+                    fv.kind.referenced,
+                    format!("unknown fault type `{other}`"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    let mut expect = Expect::default();
+    if let Some(e) = &raw.expect {
+        expect.p50 = c.dur_opt(&e.p50, "expect.p50");
+        expect.p90 = c.dur_opt(&e.p90, "expect.p90");
+        expect.p95 = c.dur_opt(&e.p95, "expect.p95");
+        expect.p99 = c.dur_opt(&e.p99, "expect.p99");
+        expect.mean = c.dur_opt(&e.mean, "expect.mean");
+        expect.stuck_probability = e.stuck_probability;
+        expect.trials = e.trials;
+    }
+
+    if !c.errors.is_empty() {
+        return Err(Diagnostics(c.errors));
+    }
+    let mut dependents = vec![vec![]; objects.len()];
+    for (i, o) in objects.iter().enumerate() {
+        for d in &o.depends_on {
+            dependents[*d].push(i);
+        }
+    }
+    let mut init_order: Vec<ObjectId> = (0..objects.len()).collect();
+    init_order.sort_by(|a, b| {
+        (&objects[*a].namespace, &objects[*a].name, objects[*a].kind).cmp(&(
+            &objects[*b].namespace,
+            &objects[*b].name,
+            objects[*b].kind,
+        ))
+    });
+    let name = raw.name.clone().unwrap_or_else(|| {
+        std::path::Path::new(&sc.file)
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+    });
+    Ok(Model {
+        name,
+        description: raw.description.clone().unwrap_or_default(),
+        horizon,
+        kustomize,
+        helm,
+        sources,
+        objects,
+        workloads,
+        bootstrap,
+        faults,
+        expect,
+        dependents,
+        init_order,
+    })
+}
+
+/// Declares one workload (references are resolved later).
+fn declare<'a>(
+    c: &mut Ctx,
+    by_canon: &mut BTreeMap<String, WorkloadId>,
+    rw: &'a Spanned<RawWorkload>,
+    owner: Owner,
+    default_ns: &str,
+    workloads: &mut Vec<Workload>,
+    pending: &mut Vec<PendingWorkload<'a>>,
+) -> Option<WorkloadId> {
+    let w = &rw.value;
+    let kind = w.kind.value.clone();
+    let class = class_of(&kind);
+    let cluster_scoped = matches!(
+        kind.as_str(),
+        "CustomResourceDefinition"
+            | "Namespace"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "ClusterIssuer"
+            | "StorageClass"
+            | "IngressClass"
+            | "GatewayClass"
+            | "PriorityClass"
+    ) || kind.ends_with("Class");
+    let ns = match &w.namespace {
+        Some(n) => n.clone(),
+        None if cluster_scoped => String::new(),
+        None => default_ns.to_string(),
+    };
+    let canon = canonical(&kind, &ns, &w.name.value);
+    if by_canon.contains_key(&canon) {
+        c.err(
+            w.name.referenced,
+            format!("`{canon}` is applied twice"),
+            Some("an object has one owner; remove the duplicate or rename it".into()),
+        );
+        return None;
+    }
+    let ready = match &w.ready {
+        Some(d) => c.dist(d, &format!("readiness of `{canon}`")),
+        None => default_ready(class),
+    };
+    let fail_probability = match &w.fail_probability {
+        Some(p) if !(0.0..=1.0).contains(&p.value) => {
+            c.err(
+                p.referenced,
+                format!("failProbability {} is not a probability", p.value),
+                Some("use a number between 0 and 1".into()),
+            );
+            0.0
+        }
+        Some(p) => p.value,
+        None => 0.0,
+    };
+    let id = workloads.len();
+    by_canon.insert(canon.clone(), id);
+    workloads.push(Workload {
+        hash: name_hash(&canon),
+        stage: stage_of(&kind),
+        kind,
+        name: w.name.value.clone(),
+        namespace: ns,
+        canonical: canon,
+        class,
+        ready,
+        needs: vec![],
+        crd: None,
+        webhook: None,
+        namespace_obj: None,
+        owner,
+        fail_probability,
+        permanent_failure: false,
+        backoff_limit: w.backoff_limit.unwrap_or(6),
+    });
+    pending.push(PendingWorkload {
+        raw: rw,
+        default_ns: default_ns.to_string(),
+    });
+    Some(id)
+}
+
+/// Resolves a workload reference: `name`, `Kind/name`, `ns/name` or `Kind/ns/name`.
+fn lookup(
+    workloads: &[Workload],
+    spec: &str,
+    default_ns: &str,
+    only_crd: bool,
+) -> Result<WorkloadId, String> {
+    let parts: Vec<&str> = spec.split('/').collect();
+    let cands: Vec<WorkloadId> = workloads
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !only_crd || w.class == WClass::Crd)
+        .filter(|(_, w)| match parts.as_slice() {
+            [name] => w.name == *name,
+            [a, name] if a.chars().next().is_some_and(char::is_uppercase) => {
+                w.kind == *a && w.name == *name
+            }
+            [ns, name] => w.namespace == *ns && w.name == *name,
+            [kind, ns, name] => w.kind == *kind && w.namespace == *ns && w.name == *name,
+            _ => false,
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match cands.len() {
+        1 => Ok(cands[0]),
+        0 => {
+            let names: Vec<&str> = workloads
+                .iter()
+                .filter(|w| !only_crd || w.class == WClass::Crd)
+                .map(|w| w.name.as_str())
+                .collect();
+            let last = parts.last().copied().unwrap_or(spec);
+            Err(match did_you_mean(last, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "declare it in some Kustomization's or HelmRelease's `resources`".into(),
+            })
+        }
+        _ => {
+            // Prefer the one in the default namespace, then a running workload.
+            let in_ns: Vec<_> = cands
+                .iter()
+                .copied()
+                .filter(|i| workloads[*i].namespace == default_ns)
+                .collect();
+            if in_ns.len() == 1 {
+                return Ok(in_ns[0]);
+            }
+            let names: Vec<String> = cands
+                .iter()
+                .map(|i| format!("`{}`", workloads[*i].canonical))
+                .collect();
+            Err(format!(
+                "`{spec}` is ambiguous: it matches {}; write `Kind/namespace/name`",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Finds a cycle in dependsOn ∪ parent→child edges with an iterative DFS (no recursion, so
+/// 100k-object scenarios cannot overflow the stack). Returns the objects on the cycle in order.
+fn find_cycle(objects: &[FluxObject]) -> Option<Vec<ObjectId>> {
+    let n = objects.len();
+    // Edge u → v means "u waits for v": dependsOn, and child → parent (a child exists only after
+    // its parent applied it).
+    let mut adj: Vec<Vec<ObjectId>> = objects.iter().map(|o| o.depends_on.clone()).collect();
+    for (i, o) in objects.iter().enumerate() {
+        if let Some(p) = o.parent {
+            adj[i].push(p);
+        }
+    }
+    let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+    let mut parent_of = vec![usize::MAX; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(ObjectId, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (u, ref mut i)) = stack.last_mut() {
+            if *i < adj[u].len() {
+                let v = adj[u][*i];
+                *i += 1;
+                match state[v] {
+                    0 => {
+                        state[v] = 1;
+                        parent_of[v] = u;
+                        stack.push((v, 0));
+                    }
+                    1 => {
+                        let mut cyc = vec![v];
+                        let mut x = u;
+                        while x != v {
+                            cyc.push(x);
+                            x = parent_of[x];
+                        }
+                        cyc[1..].reverse();
+                        return Some(cyc);
+                    }
+                    _ => {}
+                }
+            } else {
+                state[u] = 2;
+                stack.pop();
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,8 @@
+//! Validated domain data: "parse, don't validate". A [`Model`] is built from a parsed scenario
+//! by [`build`], which applies Flux's defaults and resolves every reference.
+
+mod build;
+mod types;
+
+pub use build::{build, kustomization_timeout, stage_of};
+pub use types::*;

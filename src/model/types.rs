@@ -1,0 +1,300 @@
+//! Validated domain types. A [`Model`] cannot be invalid: every reference is resolved to an id,
+//! every default is applied (flux-semantics.md §1), the `dependsOn` graph is acyclic.
+
+use crate::dist::Dist;
+
+/// Index of a Kustomization or HelmRelease in [`Model::objects`].
+pub type ObjectId = usize;
+/// Index of a workload in [`Model::workloads`].
+pub type WorkloadId = usize;
+/// Index of a source in [`Model::sources`].
+pub type SourceId = usize;
+
+/// A controller's settings (R1, R3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControllerParams {
+    /// Worker pool size (`--concurrent`, default 4).
+    pub concurrent: u32,
+    /// `--requeue-dependency` in ms (default 30 000).
+    pub requeue_dependency: u64,
+    /// What-if: dependents are enqueued when a dependency turns Ready (kustomize-controller PR 1412).
+    pub watch_dependencies: bool,
+}
+
+impl Default for ControllerParams {
+    fn default() -> Self {
+        ControllerParams {
+            concurrent: 4,
+            requeue_dependency: 30_000,
+            watch_dependencies: false,
+        }
+    }
+}
+
+/// Which controller reconciles an object.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum ObjKind {
+    /// kustomize-controller.
+    Kustomization,
+    /// helm-controller.
+    HelmRelease,
+}
+
+impl ObjKind {
+    /// Kind name as in Flux.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjKind::Kustomization => "Kustomization",
+            ObjKind::HelmRelease => "HelmRelease",
+        }
+    }
+}
+
+/// A source object (R5).
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Kind (GitRepository, OCIRepository, Bucket).
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// `Kind/ns/name`.
+    pub canonical: String,
+    /// Stream key.
+    pub hash: u64,
+    /// Time to fetch the first artifact after its finalizer step; None: present at Flux start.
+    pub fetch: Option<Dist>,
+}
+
+/// Something a Kustomization applies or health-checks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A Kubernetes workload or plain object.
+    Workload(WorkloadId),
+    /// A child Kustomization or HelmRelease.
+    Object(ObjectId),
+}
+
+/// HelmRelease-only settings (R11, R12).
+#[derive(Clone, Debug)]
+pub struct HelmSpec {
+    /// HelmChart fetch time after its finalizer step.
+    pub chart_fetch: Dist,
+    /// Install (and Helm wait) timeout in ms (default 5m).
+    pub install_timeout: u64,
+    /// `install.remediation.retries`.
+    pub retries: u32,
+    /// `install.remediation.remediateLastFailure`.
+    pub remediate_last_failure: bool,
+    /// `install.strategy.name: RetryOnFailure`.
+    pub retry_on_failure: bool,
+    /// `install.strategy.retryInterval` (default 5m).
+    pub strategy_retry_interval: u64,
+    /// `install.disableWait`.
+    pub disable_wait: bool,
+    /// Chart CRDs (installed first, waited for ≤ 60s).
+    pub crds: Vec<WorkloadId>,
+    /// Everything else the chart installs.
+    pub resources: Vec<WorkloadId>,
+}
+
+/// A Kustomization or HelmRelease.
+#[derive(Clone, Debug)]
+pub struct FluxObject {
+    /// Which controller.
+    pub kind: ObjKind,
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// `Kind/ns/name`: the stream key and the sort key of the initial queue order.
+    pub canonical: String,
+    /// Stream key hash.
+    pub hash: u64,
+    /// Resolved `dependsOn`.
+    pub depends_on: Vec<ObjectId>,
+    /// `spec.interval` ms.
+    pub interval: u64,
+    /// `spec.retryInterval` ms (KS; default interval).
+    pub retry_interval: u64,
+    /// `spec.timeout` ms (KS health timeout; HR default install timeout).
+    pub timeout: u64,
+    /// Source (KS).
+    pub source: Option<SourceId>,
+    /// The Kustomization that creates this object by applying it; None: exists when Flux starts.
+    pub parent: Option<ObjectId>,
+    /// `spec.suspend`.
+    pub suspend: bool,
+    /// Apply duration per attempt.
+    pub apply: Dist,
+    /// `spec.wait` (KS).
+    pub wait: bool,
+    /// `spec.healthChecks` (KS).
+    pub health_checks: Vec<Target>,
+    /// What it applies, by SSA stage (R7): [CRD/Namespace/ClusterRole, *Class, everything else].
+    pub stages: [Vec<Target>; 3],
+    /// HelmRelease settings.
+    pub helm: Option<HelmSpec>,
+    /// Line in the scenario file (for messages).
+    pub line: u64,
+}
+
+impl FluxObject {
+    /// `Kind/name` when the namespace is flux-system, else `Kind/ns/name`: how reports name it.
+    #[must_use]
+    pub fn display(&self) -> String {
+        if self.namespace == "flux-system" {
+            format!("{}/{}", self.kind.as_str(), self.name)
+        } else {
+            format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
+        }
+    }
+}
+
+/// How a workload's status evolves (R14, R15).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WClass {
+    /// CustomResourceDefinition: Established ~1s after apply.
+    Crd,
+    /// Deployment (crash-looping stays InProgress; Failed at the 600s progress deadline).
+    Deployment,
+    /// DaemonSet (never Failed).
+    DaemonSet,
+    /// StatefulSet (a failed pod makes it Failed).
+    StatefulSet,
+    /// Job (Current when complete; Failed after backoffLimit failures).
+    Job,
+    /// Anything else: Current at once unless it has a readiness time.
+    Other,
+}
+
+/// Who applies a workload.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A Kustomization or HelmRelease.
+    Object(ObjectId),
+    /// The pre-Flux bootstrap phase, step i.
+    Bootstrap(usize),
+}
+
+/// A Kubernetes object applied by a Kustomization, a HelmRelease or the pre-Flux phase.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace ("" when cluster-scoped).
+    pub namespace: String,
+    /// `Kind/ns/name`.
+    pub canonical: String,
+    /// Stream key hash.
+    pub hash: u64,
+    /// Status rules.
+    pub class: WClass,
+    /// SSA stage 0, 1 or 2 (R7).
+    pub stage: u8,
+    /// Readiness time after a start (None: Current at once).
+    pub ready: Option<Dist>,
+    /// Run-time needs (crash-loop until ready).
+    pub needs: Vec<WorkloadId>,
+    /// CRD that must be established for dry-run to pass.
+    pub crd: Option<WorkloadId>,
+    /// Admission webhook that must be ready for dry-run to pass.
+    pub webhook: Option<WorkloadId>,
+    /// Namespace object that must exist for dry-run to pass (when the scenario declares it).
+    pub namespace_obj: Option<WorkloadId>,
+    /// Who applies it.
+    pub owner: Owner,
+    /// Failure probability per start attempt (R16).
+    pub fail_probability: f64,
+    /// Every start fails (R16).
+    pub permanent_failure: bool,
+    /// Job backoffLimit.
+    pub backoff_limit: u32,
+}
+
+/// Injected faults (R16).
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Git outages: (source or every source, from, to).
+    pub git_outages: Vec<(Option<SourceId>, u64, u64)>,
+    /// API server outages (from, to).
+    pub api_outages: Vec<(u64, u64)>,
+    /// Workload outages (workload, from, to).
+    pub workload_outages: Vec<(WorkloadId, u64, u64)>,
+    /// Controller restarts: (controller, at, down-time).
+    pub restarts: Vec<(ObjKind, u64, u64)>,
+    /// Slowdowns: (from, to, factor) applied to readiness times of starts inside the window.
+    pub slowdowns: Vec<(u64, u64, f64)>,
+}
+
+/// CI budgets.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Expect {
+    /// p50 budget ms.
+    pub p50: Option<u64>,
+    /// p90 budget ms.
+    pub p90: Option<u64>,
+    /// p95 budget ms.
+    pub p95: Option<u64>,
+    /// p99 budget ms.
+    pub p99: Option<u64>,
+    /// Mean budget ms.
+    pub mean: Option<u64>,
+    /// Largest acceptable stuck probability.
+    pub stuck_probability: Option<f64>,
+    /// Default trial count for `check`.
+    pub trials: Option<u32>,
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Scenario name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Stuck horizon ms.
+    pub horizon: u64,
+    /// kustomize-controller.
+    pub kustomize: ControllerParams,
+    /// helm-controller.
+    pub helm: ControllerParams,
+    /// Sources.
+    pub sources: Vec<Source>,
+    /// Kustomizations and HelmReleases.
+    pub objects: Vec<FluxObject>,
+    /// Workloads.
+    pub workloads: Vec<Workload>,
+    /// Pre-Flux phase, in order.
+    pub bootstrap: Vec<WorkloadId>,
+    /// Faults.
+    pub faults: Faults,
+    /// Budgets.
+    pub expect: Expect,
+    /// Reverse `dependsOn`.
+    pub dependents: Vec<Vec<ObjectId>>,
+    /// Objects in (namespace, name) order: the initial work-queue order (R2).
+    pub init_order: Vec<ObjectId>,
+}
+
+impl Model {
+    /// Finds an object by name (and kind, if given): `name`, `ns/name` or `Kind/ns/name`.
+    #[must_use]
+    pub fn find_object(&self, spec: &str) -> Option<ObjectId> {
+        self.objects.iter().position(|o| {
+            o.name == spec
+                || format!("{}/{}", o.namespace, o.name) == spec
+                || o.canonical == spec
+                || o.display() == spec
+        })
+    }
+    /// Number of `dependsOn` edges.
+    #[must_use]
+    pub fn edge_count(&self) -> usize {
+        self.objects.iter().map(|o| o.depends_on.len()).sum()
+    }
+}

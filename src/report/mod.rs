@@ -1,0 +1,11 @@
+//! Output: renders reports from runs and Monte Carlo results. Never simulates.
+
+pub mod mc;
+pub mod run;
+pub mod write;
+
+pub use mc::McReport;
+pub use run::RunReport;
+
+/// Version of the JSON report layout.
+pub const SCHEMA_VERSION: u32 = 1;

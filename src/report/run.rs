@@ -1,0 +1,478 @@
+//! The report of one run: a readable timeline, JSON, and CSV (one row per attempt).
+
+use crate::analysis::critical_path::Category;
+use crate::analysis::stuck::StuckObject;
+use crate::model::Model;
+use crate::runner::RunOutput;
+use crate::time::format_ms;
+use crate::trace::{Cause, FailWhy, Outcome};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One attempt in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttemptReport {
+    /// Index of the run in the trace.
+    pub run: usize,
+    /// What released it.
+    pub cause: String,
+    /// Queue entry ready.
+    pub queued_ms: u64,
+    /// Picked by a worker.
+    pub start_ms: u64,
+    /// Apply done / health wait began.
+    pub apply_end_ms: Option<u64>,
+    /// Ended.
+    pub end_ms: Option<u64>,
+    /// Outcome keyword.
+    pub outcome: String,
+    /// Human reason.
+    pub reason: String,
+}
+
+/// One object in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectReport {
+    /// `Kind/name` or `Kind/ns/name`.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// First reconcile.
+    pub first_reconcile_ms: Option<u64>,
+    /// First Ready.
+    pub ready_ms: Option<u64>,
+    /// Apply/install attempts that did real work.
+    pub attempts: u32,
+    /// Failed attempts.
+    pub failures: u32,
+    /// Last outcome.
+    pub outcome: String,
+    /// Last reason.
+    pub reason: String,
+    /// On the critical path.
+    pub critical: bool,
+    /// Every reconcile.
+    pub runs: Vec<AttemptReport>,
+}
+
+/// A critical path segment with names.
+#[derive(Clone, Debug, Serialize)]
+pub struct SegmentReport {
+    /// Start.
+    pub start_ms: u64,
+    /// End.
+    pub end_ms: u64,
+    /// Category key.
+    pub category: Category,
+    /// Object.
+    pub object: Option<String>,
+}
+
+/// The report of one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Tool and version.
+    pub tool: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Trial.
+    pub trial: u64,
+    /// When the last object became Ready; null when stuck.
+    pub makespan_ms: Option<u64>,
+    /// Whether the run hit the horizon.
+    pub stuck: bool,
+    /// Horizon.
+    pub horizon_ms: u64,
+    /// When Flux started.
+    pub flux_start_ms: u64,
+    /// When every applied workload first became ready (null if some never did).
+    pub workloads_ready_ms: Option<u64>,
+    /// Engine events.
+    pub events: u64,
+    /// Objects in (namespace, name) order.
+    pub objects: Vec<ObjectReport>,
+    /// Critical path segments.
+    pub critical_path: Vec<SegmentReport>,
+    /// Critical path ms per category.
+    pub time_per_category_ms: BTreeMap<String, u64>,
+    /// Stuck objects with their chain to the root cause.
+    pub stuck_objects: Vec<StuckObject>,
+}
+
+fn cause_text(m: &Model, out: &RunOutput, c: Cause) -> String {
+    let t = &out.trace;
+    match c {
+        Cause::Created => "created".into(),
+        Cause::CreatedBy { run } => {
+            format!("created by {}", m.objects[t.runs[run].object].display())
+        }
+        Cause::Finalizer { .. } => "finalizer requeue".into(),
+        Cause::DependencyPoll { .. } => "dependency poll".into(),
+        Cause::DependencyReady { run } => format!(
+            "dependency {} Ready (watch)",
+            m.objects[t.runs[run].object].display()
+        ),
+        Cause::SourcePoll { .. } => "source poll".into(),
+        Cause::SourceArrived { source } => format!("artifact of {}", m.sources[source].canonical),
+        Cause::ChartReady => "HelmChart ready".into(),
+        Cause::Retry { .. } => "retry".into(),
+        Cause::RateLimited { .. } => "rate-limited requeue".into(),
+        Cause::Interval { .. } => "interval".into(),
+        Cause::Restart => "controller restart".into(),
+    }
+}
+
+fn why_text(m: &Model, w: FailWhy) -> String {
+    let wn = |i: usize| m.workloads[i].canonical.clone();
+    match w {
+        FailWhy::CrdNotEstablished { workload } => format!(
+            "{} dry-run failed: no matches for kind {} (CRD not established)",
+            wn(workload),
+            m.workloads[workload].kind
+        ),
+        FailWhy::WebhookNotReady { workload } => format!(
+            "{} dry-run failed: admission webhook not ready",
+            wn(workload)
+        ),
+        FailWhy::NamespaceMissing { workload } => format!(
+            "{} dry-run failed: namespace {} not found",
+            wn(workload),
+            m.workloads[workload].namespace
+        ),
+        FailWhy::StageTimeout { workload } => format!("{} not Current within 60s", wn(workload)),
+        FailWhy::HealthTimeoutWorkload { workload } => {
+            format!("timeout waiting for {}", wn(workload))
+        }
+        FailWhy::HealthTimeoutObject { object } => {
+            format!("timeout waiting for {}", m.objects[object].display())
+        }
+        FailWhy::WorkloadFailed { workload } => format!("{} is Failed", wn(workload)),
+        FailWhy::ObjectFailed { object } => {
+            format!("{} is Failed (Stalled)", m.objects[object].display())
+        }
+        FailWhy::ApiUnavailable => "API server unavailable".into(),
+    }
+}
+
+/// (keyword, reason) of an outcome.
+#[must_use]
+pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
+    let (k, r) = match oc {
+        Outcome::InProgress => ("InProgress", "still reconciling".to_string()),
+        Outcome::FinalizerAdded => ("FinalizerAdded", "finalizer added, requeued".into()),
+        Outcome::Suspended => ("Suspended", "spec.suspend".into()),
+        Outcome::ArtifactNotReady => (
+            "ArtifactFailed",
+            "source artifact not found, retrying in 30s".into(),
+        ),
+        Outcome::DependencyNotReady { dependency } => (
+            "DependencyNotReady",
+            format!(
+                "dependency {} is not ready",
+                m.objects[dependency].display()
+            ),
+        ),
+        Outcome::ChartNotReady => ("SourceNotReady", "HelmChart not ready".into()),
+        Outcome::Ready => ("Ready", "applied".into()),
+        Outcome::ApplyFailed { why } => ("ReconciliationFailed", why_text(m, why)),
+        Outcome::HealthCheckFailed { why } => ("HealthCheckFailed", why_text(m, why)),
+        Outcome::InstallFailedBeforeRelease { why } => (
+            "InstallFailed",
+            format!("{} (before release stored; backoff)", why_text(m, why)),
+        ),
+        Outcome::InstallFailed { why } => ("InstallFailed", why_text(m, why)),
+        Outcome::Stalled { why } => ("Stalled", format!("RetriesExceeded: {}", why_text(m, why))),
+        Outcome::Lost => ("Lost", "controller restarted".into()),
+        Outcome::ApiUnavailable => ("ApiUnavailable", "API server unavailable".into()),
+    };
+    (k.to_string(), r)
+}
+
+impl RunReport {
+    /// Builds the report of one run.
+    #[must_use]
+    pub fn new(m: &Model, out: &RunOutput) -> Self {
+        let t = &out.trace;
+        let crit: Vec<usize> = out
+            .critical_path
+            .as_ref()
+            .map(|c| c.objects.clone())
+            .unwrap_or_default();
+        let objects = m
+            .init_order
+            .iter()
+            .map(|&o| {
+                let obj = &m.objects[o];
+                let runs: Vec<AttemptReport> = t.runs_of[o]
+                    .iter()
+                    .map(|&r| {
+                        let rr = &t.runs[r];
+                        let (outcome, reason) = outcome_text(m, rr.outcome);
+                        AttemptReport {
+                            run: r,
+                            cause: cause_text(m, out, rr.cause),
+                            queued_ms: rr.queued_ms,
+                            start_ms: rr.start_ms,
+                            apply_end_ms: rr.apply_end_ms,
+                            end_ms: rr.end_ms,
+                            outcome,
+                            reason,
+                        }
+                    })
+                    .collect();
+                let last = t.runs_of[o].last().map(|r| t.runs[*r].outcome);
+                let (outcome, reason) = last
+                    .map_or(("NotCreated".into(), "never reconciled".into()), |oc| {
+                        outcome_text(m, oc)
+                    });
+                ObjectReport {
+                    name: obj.display(),
+                    kind: obj.kind.as_str().into(),
+                    namespace: obj.namespace.clone(),
+                    first_reconcile_ms: t.runs_of[o].first().map(|r| t.runs[*r].start_ms),
+                    ready_ms: t.ready_ms[o],
+                    attempts: t.runs_of[o]
+                        .iter()
+                        .filter(|r| t.runs[**r].attempt.is_some())
+                        .count() as u32,
+                    failures: t.runs_of[o]
+                        .iter()
+                        .filter(|r| t.runs[**r].outcome.is_failure())
+                        .count() as u32,
+                    outcome,
+                    reason,
+                    critical: crit.contains(&o),
+                    runs,
+                }
+            })
+            .collect();
+        let mut per = BTreeMap::new();
+        if let Some(cp) = &out.critical_path {
+            let pc = cp.per_category();
+            for c in Category::ALL {
+                per.insert(c.key().to_string(), pc[c.index()]);
+            }
+        }
+        let applied: Vec<_> = t
+            .workloads
+            .iter()
+            .filter(|w| w.applied_ms.is_some())
+            .collect();
+        let workloads_ready_ms = if applied.iter().all(|w| w.ready_ms.is_some()) {
+            Some(applied.iter().filter_map(|w| w.ready_ms).max().unwrap_or(0))
+        } else {
+            None
+        };
+        RunReport {
+            schema_version: super::SCHEMA_VERSION,
+            tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
+            scenario: m.name.clone(),
+            seed: out.seed,
+            trial: out.trial,
+            makespan_ms: t.makespan_ms,
+            stuck: t.makespan_ms.is_none(),
+            horizon_ms: m.horizon,
+            flux_start_ms: t.flux_start_ms,
+            workloads_ready_ms,
+            events: t.events,
+            objects,
+            critical_path: out
+                .critical_path
+                .as_ref()
+                .map(|cp| {
+                    cp.segments
+                        .iter()
+                        .map(|s| SegmentReport {
+                            start_ms: s.start_ms,
+                            end_ms: s.end_ms,
+                            category: s.category,
+                            object: s.object.map(|o| m.objects[o].display()),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            time_per_category_ms: per,
+            stuck_objects: out.stuck.clone(),
+        }
+    }
+
+    /// Pretty JSON with a trailing newline.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serializes");
+        s.push('\n');
+        s
+    }
+
+    /// CSV, one row per attempt.
+    ///
+    /// # Errors
+    /// Never in practice (writes to memory).
+    pub fn to_csv(&self) -> Result<String, String> {
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record([
+            "object",
+            "kind",
+            "run",
+            "cause",
+            "queued_ms",
+            "start_ms",
+            "apply_end_ms",
+            "end_ms",
+            "outcome",
+            "reason",
+        ])
+        .map_err(|e| e.to_string())?;
+        for o in &self.objects {
+            for r in &o.runs {
+                let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+                w.write_record([
+                    o.name.clone(),
+                    o.kind.clone(),
+                    r.run.to_string(),
+                    r.cause.clone(),
+                    r.queued_ms.to_string(),
+                    r.start_ms.to_string(),
+                    opt(r.apply_end_ms),
+                    opt(r.end_ms),
+                    r.outcome.clone(),
+                    r.reason.clone(),
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    }
+
+    /// The readable timeline.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "scenario {} · seed {} · trial {}",
+            self.scenario, self.seed, self.trial
+        );
+        if self.flux_start_ms > 0 {
+            let _ = writeln!(
+                s,
+                "pre-Flux bootstrap phase done at {}",
+                format_ms(self.flux_start_ms)
+            );
+        }
+        let _ = writeln!(s);
+        let w = self
+            .objects
+            .iter()
+            .map(|o| o.name.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let _ = writeln!(
+            s,
+            "  {:<w$}  {:>10}  {:>10}  {:>8}  {}",
+            "object", "first run", "ready", "attempts", "outcome"
+        );
+        let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
+        sorted.sort_by_key(|o| (o.ready_ms.unwrap_or(u64::MAX), o.name.clone()));
+        for o in sorted {
+            let mark = if o.critical { "*" } else { " " };
+            let first = o.first_reconcile_ms.map_or("-".into(), format_ms);
+            let ready = o.ready_ms.map_or("never".into(), format_ms);
+            let fails = if o.failures > 0 {
+                format!(" ({} failed)", o.failures)
+            } else {
+                String::new()
+            };
+            let detail = if o.outcome == "Ready" {
+                String::new()
+            } else {
+                format!(": {}", o.reason)
+            };
+            let _ = writeln!(
+                s,
+                "{mark} {:<w$}  {:>10}  {:>10}  {:>8}  {}{}{}",
+                o.name, first, ready, o.attempts, o.outcome, detail, fails
+            );
+        }
+        let _ = writeln!(s);
+        match self.makespan_ms {
+            Some(ms) => {
+                let _ = writeln!(
+                    s,
+                    "makespan: {} (every Kustomization and HelmRelease Ready)",
+                    format_ms(ms)
+                );
+                if let Some(wr) = self.workloads_ready_ms {
+                    if wr > ms {
+                        let _ = writeln!(s, "all workloads ready: {}", format_ms(wr));
+                    }
+                }
+                let _ = writeln!(s, "\ncritical path (* above):");
+                for seg in &self.critical_path {
+                    let _ = writeln!(
+                        s,
+                        "  {:>10} → {:>10}  {:<27} {}",
+                        format_ms(seg.start_ms),
+                        format_ms(seg.end_ms),
+                        seg.category.label(),
+                        seg.object.clone().unwrap_or_default()
+                    );
+                }
+                let _ = writeln!(s, "\nwhere the time goes:");
+                let mut per: Vec<(Category, u64)> = Category::ALL
+                    .iter()
+                    .map(|c| {
+                        (
+                            *c,
+                            self.time_per_category_ms.get(c.key()).copied().unwrap_or(0),
+                        )
+                    })
+                    .filter(|(_, v)| *v > 0)
+                    .collect();
+                per.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                for (c, v) in per {
+                    #[allow(clippy::cast_precision_loss)]
+                    let pct = 100.0 * v as f64 / ms.max(1) as f64;
+                    let _ = writeln!(s, "  {pct:5.1}%  {:>10}  {}", format_ms(v), c.label());
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "STUCK: not every object was Ready by the horizon ({})",
+                    format_ms(self.horizon_ms)
+                );
+                for so in &self.stuck_objects {
+                    let _ = writeln!(s, "\n  {}", so.object);
+                    for (i, c) in so.chain.iter().enumerate() {
+                        let _ = writeln!(s, "    {}{}", if i == 0 { "" } else { "↳ " }, c);
+                    }
+                }
+                let mut roots: Vec<&str> = self
+                    .stuck_objects
+                    .iter()
+                    .map(|x| x.root_cause.as_str())
+                    .collect();
+                roots.sort_unstable();
+                roots.dedup();
+                let _ = writeln!(
+                    s,
+                    "\nroot cause{}:",
+                    if roots.len() == 1 { "" } else { "s" }
+                );
+                for r in roots {
+                    let _ = writeln!(s, "  {r}");
+                }
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,445 @@
+//! Raw scenario structs, mirroring the YAML one to one (Flux's own camelCase field names).
+//! No Flux semantics here: defaults and cross-references are resolved in `model`.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A string with its position in the file.
+pub type S = Spanned<String>;
+
+/// The whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawScenario {
+    /// Scenario name (defaults to the file name).
+    pub name: Option<String>,
+    /// Free text shown in reports.
+    pub description: Option<String>,
+    /// Stop and report "stuck" when not every object is Ready by this time (default 6h).
+    pub horizon: Option<S>,
+    /// Controller settings.
+    #[serde(default)]
+    pub controllers: RawControllers,
+    /// A pre-Flux phase (e.g. helmfile): workloads installed one after another before Flux starts.
+    #[serde(default)]
+    pub bootstrap: Vec<Spanned<RawWorkload>>,
+    /// Flux sources (GitRepository, OCIRepository, Bucket).
+    #[serde(default)]
+    pub sources: Vec<Spanned<RawSource>>,
+    /// Flux Kustomizations.
+    #[serde(default)]
+    pub kustomizations: Vec<Spanned<RawKustomization>>,
+    /// Flux HelmReleases.
+    #[serde(default)]
+    pub helm_releases: Vec<Spanned<RawHelmRelease>>,
+    /// Injected faults (SPEC R16).
+    #[serde(default)]
+    pub faults: Vec<Spanned<RawFault>>,
+    /// Budgets for `fluxsim check`.
+    pub expect: Option<RawExpect>,
+}
+
+/// Settings of both controllers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawControllers {
+    /// kustomize-controller.
+    #[serde(default)]
+    pub kustomize: RawController,
+    /// helm-controller.
+    #[serde(default)]
+    pub helm: RawController,
+}
+
+/// One controller's flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawController {
+    /// `--concurrent` (default 4).
+    pub concurrent: Option<Spanned<u32>>,
+    /// `--requeue-dependency` (default 30s).
+    pub requeue_dependency: Option<S>,
+    /// What-if: the proposed dependency watch (kustomize-controller PR 1412).
+    pub watch_dependencies: Option<bool>,
+}
+
+/// A source object.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSource {
+    /// Object name.
+    pub name: S,
+    /// GitRepository (default), OCIRepository, Bucket.
+    pub kind: Option<String>,
+    /// Namespace (default flux-system).
+    pub namespace: Option<String>,
+    /// Time to fetch the first artifact after the finalizer step; absent: the artifact exists
+    /// when Flux starts (the bootstrap Kustomization already used it).
+    pub fetch: Option<Spanned<RawDist>>,
+    /// Kept for copy-paste from Flux manifests; not used in bootstrap.
+    pub interval: Option<S>,
+    /// Kept for copy-paste from Flux manifests.
+    pub url: Option<String>,
+}
+
+/// A `dependsOn` entry: `name` or `{name, namespace}`.
+#[derive(Debug)]
+pub struct RawDependsOn {
+    /// Name.
+    pub name: String,
+    /// Optional namespace (default: the dependent's).
+    pub namespace: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawDependsOn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            name: String,
+            namespace: Option<String>,
+            #[serde(rename = "readyExpr")]
+            #[allow(dead_code)]
+            ready_expr: Option<String>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDependsOn;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name or a map with `name` and optional `namespace`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDependsOn, E> {
+                Ok(RawDependsOn {
+                    name: v.to_string(),
+                    namespace: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawDependsOn, A::Error> {
+                let f = Full::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(RawDependsOn {
+                    name: f.name,
+                    namespace: f.namespace,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `sourceRef`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSourceRef {
+    /// Kind (ignored beyond documentation).
+    pub kind: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: Option<String>,
+}
+
+/// A reference to an object by kind/name/namespace (health checks).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawObjectRef {
+    /// API version (ignored).
+    pub api_version: Option<String>,
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: Option<String>,
+}
+
+/// A Flux Kustomization.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawKustomization {
+    /// Name.
+    pub name: S,
+    /// Namespace (default flux-system).
+    pub namespace: Option<String>,
+    /// Default namespace for the workloads it applies.
+    pub target_namespace: Option<String>,
+    /// `spec.interval` (required in Flux; default 10m here, as `flux bootstrap` writes).
+    pub interval: Option<S>,
+    /// `spec.retryInterval` (default: interval).
+    pub retry_interval: Option<S>,
+    /// `spec.timeout` (default max(30s, interval − 30s)).
+    pub timeout: Option<S>,
+    /// `spec.wait` (default false).
+    pub wait: Option<bool>,
+    /// `spec.dependsOn`.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<RawDependsOn>>,
+    /// `spec.healthChecks`.
+    #[serde(default)]
+    pub health_checks: Vec<Spanned<RawObjectRef>>,
+    /// `spec.sourceRef` (default: the only source, or flux-system).
+    pub source_ref: Option<Spanned<RawSourceRef>>,
+    /// `spec.path` (documentation only).
+    pub path: Option<String>,
+    /// `spec.prune` (documentation only).
+    pub prune: Option<bool>,
+    /// `spec.suspend`: a suspended object is never reconciled.
+    pub suspend: Option<bool>,
+    /// Fetch + build + dry-run + apply duration per attempt (default 1s).
+    pub apply: Option<Spanned<RawDist>>,
+    /// What it applies.
+    #[serde(default)]
+    pub resources: Vec<Spanned<RawWorkload>>,
+}
+
+/// HelmRelease `spec.install`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawInstall {
+    /// `install.timeout`.
+    pub timeout: Option<S>,
+    /// `install.remediation`.
+    pub remediation: Option<RawRemediation>,
+    /// `install.strategy`.
+    pub strategy: Option<RawStrategy>,
+    /// `install.crds` (Create default; Skip).
+    pub crds: Option<String>,
+    /// `install.disableWait`.
+    pub disable_wait: Option<bool>,
+}
+
+/// `install.remediation`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawRemediation {
+    /// `retries` (default 0).
+    pub retries: Option<i64>,
+    /// `remediateLastFailure`.
+    pub remediate_last_failure: Option<bool>,
+}
+
+/// `install.strategy`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStrategy {
+    /// `RemediateOnFailure` (default) or `RetryOnFailure`.
+    pub name: S,
+    /// `retryInterval` (default 5m).
+    pub retry_interval: Option<S>,
+}
+
+/// HelmRelease chart: the HelmChart source-controller makes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawChart {
+    /// Chart name (documentation and importer).
+    pub chart: Option<String>,
+    /// Version (documentation).
+    pub version: Option<String>,
+    /// Time source-controller needs to fetch the chart after its finalizer step (default 2s).
+    pub fetch: Option<Spanned<RawDist>>,
+}
+
+/// A Flux HelmRelease.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawHelmRelease {
+    /// Name.
+    pub name: S,
+    /// Namespace (default flux-system).
+    pub namespace: Option<String>,
+    /// Default namespace of its workloads.
+    pub target_namespace: Option<String>,
+    /// `spec.interval` (default 10m).
+    pub interval: Option<S>,
+    /// `spec.timeout` (default 5m).
+    pub timeout: Option<S>,
+    /// `spec.dependsOn` (HelmReleases only).
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<RawDependsOn>>,
+    /// `spec.chart.spec`.
+    pub chart: Option<RawChart>,
+    /// `spec.install`.
+    pub install: Option<RawInstall>,
+    /// `spec.suspend`.
+    pub suspend: Option<bool>,
+    /// Helm template + apply duration per attempt (default 2s).
+    pub apply: Option<Spanned<RawDist>>,
+    /// What the chart installs (chart CRDs are applied first).
+    #[serde(default)]
+    pub resources: Vec<Spanned<RawWorkload>>,
+}
+
+/// A Kubernetes object applied by a Kustomization or a HelmRelease, or a reference from a
+/// Kustomization's `resources` to a HelmRelease / Kustomization it creates.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawWorkload {
+    /// Kind: Deployment, DaemonSet, StatefulSet, Job, CustomResourceDefinition, Namespace, …,
+    /// any custom resource kind, or HelmRelease / Kustomization (a child Flux object).
+    pub kind: S,
+    /// Name.
+    pub name: S,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Readiness time from the moment it can start (SPEC R14).
+    pub ready: Option<Spanned<RawDist>>,
+    /// Workloads it needs at run time: until they are ready it crash-loops.
+    #[serde(default)]
+    pub needs: Vec<S>,
+    /// For a custom resource: its CRD (name); dry-run fails until that CRD is established (R7).
+    pub crd: Option<S>,
+    /// An admission webhook workload that must be ready for dry-run to pass.
+    pub webhook: Option<S>,
+    /// Failure probability of each start attempt (R16).
+    pub fail_probability: Option<Spanned<f64>>,
+    /// Job `backoffLimit` (default 6).
+    pub backoff_limit: Option<u32>,
+}
+
+/// An injected fault (R16).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawFault {
+    /// `failure`, `permanent`, `outage`, `restart`, `slowdown`.
+    #[serde(rename = "type")]
+    pub kind: S,
+    /// Workload the fault applies to (failure, permanent, outage of a workload).
+    pub workload: Option<S>,
+    /// `git`, `apiserver` or `workload` (outage).
+    pub target: Option<S>,
+    /// Source name for a git outage (default: every source).
+    pub source: Option<S>,
+    /// Failure probability per start attempt.
+    pub probability: Option<Spanned<f64>>,
+    /// Window start.
+    pub from: Option<S>,
+    /// Window end.
+    pub to: Option<S>,
+    /// Restart time.
+    pub at: Option<S>,
+    /// `kustomize` or `helm` (restart).
+    pub controller: Option<S>,
+    /// How long the restarted controller is down (default 10s).
+    pub down: Option<S>,
+    /// Slowdown factor of readiness times starting in the window.
+    pub factor: Option<Spanned<f64>>,
+}
+
+/// CI budgets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawExpect {
+    /// Budget for the median makespan.
+    pub p50: Option<S>,
+    /// Budget for p90.
+    pub p90: Option<S>,
+    /// Budget for p95.
+    pub p95: Option<S>,
+    /// Budget for p99.
+    pub p99: Option<S>,
+    /// Budget for the mean.
+    pub mean: Option<S>,
+    /// Largest acceptable stuck probability.
+    pub stuck_probability: Option<f64>,
+    /// Trials `check` runs by default.
+    pub trials: Option<u32>,
+}
+
+/// A distribution as written: a bare duration (fixed), or a one-key map.
+#[derive(Debug)]
+pub enum RawDist {
+    /// `30s`.
+    Fixed(String),
+    /// A map such as `{lognormal: {median: 30s, p95: 90s}}`.
+    Map(Box<RawDistMap>),
+}
+
+/// The one-key distribution map.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistMap {
+    /// `fixed: 30s`.
+    pub fixed: Option<String>,
+    /// `uniform: {min, max}`.
+    pub uniform: Option<MinMax>,
+    /// `exponential: {mean, offset}`.
+    pub exponential: Option<ExpSpec>,
+    /// `lognormal: {median, p95}`.
+    pub lognormal: Option<LogNormalSpec>,
+    /// `triangular: {min, mode, max}`.
+    pub triangular: Option<ThreePoint>,
+    /// `pert: {min, mode, max}`.
+    pub pert: Option<ThreePoint>,
+    /// `empirical: [10s, 12s, ...]`.
+    pub empirical: Option<Vec<String>>,
+}
+
+/// `{min, max}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinMax {
+    /// Lower bound.
+    pub min: String,
+    /// Upper bound.
+    pub max: String,
+}
+
+/// `{mean, offset}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpSpec {
+    /// Mean of the exponential part.
+    pub mean: String,
+    /// Constant added.
+    pub offset: Option<String>,
+}
+
+/// `{median, p95}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogNormalSpec {
+    /// Median.
+    pub median: String,
+    /// 95th percentile.
+    pub p95: String,
+}
+
+/// `{min, mode, max}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreePoint {
+    /// Minimum.
+    pub min: String,
+    /// Most likely value.
+    pub mode: String,
+    /// Maximum.
+    pub max: String,
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `30s`, or a map such as `{lognormal: {median: 30s, p95: 90s}}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+                Ok(RawDist::Fixed(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+                Ok(RawDist::Fixed(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+                Ok(RawDist::Fixed(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawDist, A::Error> {
+                let f = RawDistMap::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(RawDist::Map(Box::new(f)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,154 @@
+//! Simulated time: integer milliseconds since the start of bootstrap, and Go-style durations.
+//!
+//! Owns: [`SimTime`], [`parse_duration`], [`format_ms`]. Depends on nothing else in the crate.
+
+use std::fmt;
+
+/// A point in simulated time, in milliseconds since the start of the simulation (SPEC "The model").
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    /// Time zero.
+    pub const ZERO: SimTime = SimTime(0);
+    /// Milliseconds since start.
+    #[must_use]
+    pub fn ms(self) -> u64 {
+        self.0
+    }
+    /// This time plus `d` milliseconds (saturating).
+    #[must_use]
+    pub fn after(self, d: u64) -> SimTime {
+        SimTime(self.0.saturating_add(d))
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_ms(self.0))
+    }
+}
+
+/// Parses a Go duration (`time.ParseDuration`): `90s`, `5m`, `1h30m`, `750ms`, `1.5s`, `0`.
+/// Returns milliseconds. Sub-millisecond parts are rounded to the nearest millisecond.
+///
+/// # Errors
+/// A message saying what is wrong, e.g. a missing unit or a negative value.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    if t == "0" {
+        return Ok(0);
+    }
+    if t.starts_with('-') {
+        return Err(format!("negative duration `{t}`"));
+    }
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let bytes = t.as_bytes();
+    let mut i = 0;
+    let mut total_ns: f64 = 0.0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+            i += 1;
+        }
+        if start == i {
+            return Err(format!(
+                "invalid duration `{s}`: expected a number at `{}`",
+                &t[start..]
+            ));
+        }
+        let num: f64 = t[start..i]
+            .parse()
+            .map_err(|_| format!("invalid duration `{s}`: bad number `{}`", &t[start..i]))?;
+        let ustart = i;
+        while i < bytes.len() && !(bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+            i += 1;
+        }
+        let unit = &t[ustart..i];
+        let mult = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => {
+                return Err(format!(
+                    "invalid duration `{s}`: missing unit (use ms, s, m or h, e.g. `30s`)"
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "invalid duration `{s}`: unknown unit `{other}` (use ms, s, m or h)"
+                ))
+            }
+        };
+        total_ns += num * mult;
+    }
+    let ms = (total_ns / 1e6).round();
+    if !ms.is_finite() || ms > 1e15 {
+        return Err(format!("duration `{s}` is too large"));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(ms as u64)
+}
+
+/// Formats milliseconds the way Go prints durations, trimmed: `0s`, `750ms`, `1m30.25s`, `1h0m5s`.
+#[must_use]
+pub fn format_ms(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let h = ms / 3_600_000;
+    let m = (ms / 60_000) % 60;
+    let s = (ms / 1000) % 60;
+    let frac = ms % 1000;
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if h > 0 || m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if frac == 0 {
+        out.push_str(&format!("{s}s"));
+    } else {
+        let f = format!("{frac:03}");
+        out.push_str(&format!("{s}.{}s", f.trim_end_matches('0')));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_durations() {
+        assert_eq!(parse_duration("90s"), Ok(90_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000));
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration("750ms"), Ok(750));
+        assert_eq!(parse_duration("1.5s"), Ok(1500));
+        assert_eq!(parse_duration("0"), Ok(0));
+        assert!(parse_duration("10").unwrap_err().contains("missing unit"));
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
+        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn formats_like_go() {
+        assert_eq!(format_ms(0), "0s");
+        assert_eq!(format_ms(750), "750ms");
+        assert_eq!(format_ms(90_250), "1m30.25s");
+        assert_eq!(format_ms(3_605_000), "1h0m5s");
+        assert_eq!(format_ms(30_000), "30s");
+    }
+}
