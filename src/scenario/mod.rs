@@ -73,5 +73,9 @@ fn strip_location_prefix(s: &str) -> String {
             return rest[idx + 2..].to_string();
         }
     }
-    first.to_string()
+    let first = first.to_string();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first,
+    }
 }
