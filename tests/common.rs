@@ -6,7 +6,7 @@ use fluxsim::runner::{run_once, RunOutput};
 use fluxsim::scenario::parse;
 
 pub fn model(yaml: &str) -> Model {
-    let sc = parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let sc = parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     build(&sc).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -17,13 +17,18 @@ pub fn run(yaml: &str) -> (Model, RunOutput) {
 }
 
 pub fn ready(m: &Model, out: &RunOutput, name: &str) -> Option<u64> {
-    let o = m.find_object(name).unwrap_or_else(|| panic!("no object {name}"));
+    let o = m
+        .find_object(name)
+        .unwrap_or_else(|| panic!("no object {name}"));
     out.trace.ready_ms[o]
 }
 
 pub fn runs_of<'a>(m: &Model, out: &'a RunOutput, name: &str) -> Vec<&'a fluxsim::trace::Run> {
     let o = m.find_object(name).unwrap();
-    out.trace.runs_of[o].iter().map(|r| &out.trace.runs[*r]).collect()
+    out.trace.runs_of[o]
+        .iter()
+        .map(|r| &out.trace.runs[*r])
+        .collect()
 }
 
 pub fn errors(yaml: &str) -> String {

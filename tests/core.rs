@@ -31,13 +31,19 @@ fn chain_ready_times_include_finalizer_and_polling() {
 // 24.75s; c starts at 24.75s → Ready 36.75s. Faster by 72.75 − 36.75 = 36s.
 #[test]
 fn watch_dependencies_is_faster_by_the_polling_latency() {
-    let yaml = CHAIN.replace("name: chain", "name: chain\ncontrollers:\n  kustomize:\n    watchDependencies: true");
+    let yaml = CHAIN.replace(
+        "name: chain",
+        "name: chain\ncontrollers:\n  kustomize:\n    watchDependencies: true",
+    );
     let (m, out) = run(&yaml);
     assert_eq!(ready(&m, &out, "a"), Some(12_750));
     assert_eq!(ready(&m, &out, "b"), Some(24_750));
     assert_eq!(ready(&m, &out, "c"), Some(36_750));
     let (_, base) = run(CHAIN);
-    assert_eq!(base.trace.makespan_ms.unwrap() - out.trace.makespan_ms.unwrap(), 36_000);
+    assert_eq!(
+        base.trace.makespan_ms.unwrap() - out.trace.makespan_ms.unwrap(),
+        36_000
+    );
 }
 
 // SPEC R1: a reconcile holds its worker through the health wait. With concurrent: 1, `slow`
@@ -56,7 +62,10 @@ fn wait_holds_the_worker() {
     assert_eq!(ready(&m1, &o1, "slow"), Some(101_750));
     assert_eq!(ready(&m1, &o1, "zfast"), Some(102_750));
     assert_eq!(ready(&m2, &o2, "zfast"), Some(1_750));
-    assert_eq!(ready(&m1, &o1, "zfast").unwrap() - ready(&m2, &o2, "zfast").unwrap(), 101_000);
+    assert_eq!(
+        ready(&m1, &o1, "zfast").unwrap() - ready(&m2, &o2, "zfast").unwrap(),
+        101_000
+    );
 }
 
 // SPEC R9/R10: interval 2m → timeout max(30s, 2m − 30s) = 90s, retryInterval = 2m.
@@ -70,7 +79,12 @@ fn health_timeout_retries_after_retry_interval_with_default_timeout() {
     assert_eq!(m.objects[0].timeout, 90_000);
     assert_eq!(m.objects[0].retry_interval, 120_000);
     let r = runs_of(&m, &out, "x");
-    assert!(matches!(r[1].outcome, Outcome::HealthCheckFailed { why: FailWhy::HealthTimeoutWorkload { .. } }));
+    assert!(matches!(
+        r[1].outcome,
+        Outcome::HealthCheckFailed {
+            why: FailWhy::HealthTimeoutWorkload { .. }
+        }
+    ));
     assert_eq!(r[1].end_ms, Some(91_750));
     assert_eq!(r[2].start_ms, 211_750);
     assert_eq!(ready(&m, &out, "x"), Some(212_750));
@@ -119,7 +133,16 @@ kustomizations:
 ";
     let (m, out) = run(yaml);
     let a = runs_of(&m, &out, "apps");
-    assert!(matches!(a[1].outcome, Outcome::ApplyFailed { why: FailWhy::CrdNotEstablished { .. } }), "{:?}", a[1].outcome);
+    assert!(
+        matches!(
+            a[1].outcome,
+            Outcome::ApplyFailed {
+                why: FailWhy::CrdNotEstablished { .. }
+            }
+        ),
+        "{:?}",
+        a[1].outcome
+    );
     assert_eq!(a[1].end_ms, Some(1_750));
     assert_eq!(ready(&m, &out, "base"), Some(21_750));
     assert_eq!(ready(&m, &out, "crds"), Some(33_750));
@@ -132,7 +155,11 @@ kustomizations:
 // SPEC R17: same scenario and seed → byte-identical JSON.
 #[test]
 fn same_seed_gives_identical_json() {
-    let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/example.yaml")).unwrap();
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/example.yaml"
+    ))
+    .unwrap();
     let m = model(&yaml);
     let a = fluxsim::report::RunReport::new(&m, &fluxsim::runner::run_once(&m, 7, 0)).to_json();
     let b = fluxsim::report::RunReport::new(&m, &fluxsim::runner::run_once(&m, 7, 0)).to_json();
@@ -146,7 +173,16 @@ fn same_seed_gives_identical_json() {
 #[test]
 fn draws_are_keyed_by_object_not_position() {
     let base = "kustomizations:\n  - name: a\n    wait: true\n    resources:\n      - {kind: Deployment, name: a, namespace: default, ready: {lognormal: {median: 30s, p95: 90s}}}\n  - name: b\n    wait: true\n    resources:\n      - {kind: Deployment, name: b, namespace: default, ready: {lognormal: {median: 30s, p95: 90s}}}\n";
-    let changed = base.replacen("ready: {lognormal: {median: 30s, p95: 90s}}}\n", "ready: {lognormal: {median: 30s, p95: 90s}}}\n", 1).replace("name: b, namespace: default, ready: {lognormal: {median: 30s, p95: 90s}}", "name: b, namespace: default, ready: {uniform: {min: 1s, max: 5m}}");
+    let changed = base
+        .replacen(
+            "ready: {lognormal: {median: 30s, p95: 90s}}}\n",
+            "ready: {lognormal: {median: 30s, p95: 90s}}}\n",
+            1,
+        )
+        .replace(
+            "name: b, namespace: default, ready: {lognormal: {median: 30s, p95: 90s}}",
+            "name: b, namespace: default, ready: {uniform: {min: 1s, max: 5m}}",
+        );
     let added = format!("{base}  - name: aaa-new\n    wait: true\n    resources:\n      - {{kind: Deployment, name: new, namespace: default, ready: 45s}}\n");
     for seed in 0..20 {
         let m0 = model(base);
@@ -155,11 +191,27 @@ fn draws_are_keyed_by_object_not_position() {
         let r0 = fluxsim::flux::simulate(&m0, seed, 0);
         let r1 = fluxsim::flux::simulate(&m1, seed, 0);
         let r2 = fluxsim::flux::simulate(&m2, seed, 0);
-        let a = |m: &fluxsim::model::Model, t: &fluxsim::trace::Trace| t.ready_ms[m.find_object("a").unwrap()];
-        assert_eq!(a(&m0, &r0), a(&m1, &r1), "seed {seed}: a moved when b changed");
-        assert_eq!(a(&m0, &r0), a(&m2, &r2), "seed {seed}: a moved when an object was added");
-        let b = |m: &fluxsim::model::Model, t: &fluxsim::trace::Trace| t.ready_ms[m.find_object("b").unwrap()];
-        assert_eq!(b(&m0, &r0), b(&m2, &r2), "seed {seed}: b moved when an object was added");
+        let a = |m: &fluxsim::model::Model, t: &fluxsim::trace::Trace| {
+            t.ready_ms[m.find_object("a").unwrap()]
+        };
+        assert_eq!(
+            a(&m0, &r0),
+            a(&m1, &r1),
+            "seed {seed}: a moved when b changed"
+        );
+        assert_eq!(
+            a(&m0, &r0),
+            a(&m2, &r2),
+            "seed {seed}: a moved when an object was added"
+        );
+        let b = |m: &fluxsim::model::Model, t: &fluxsim::trace::Trace| {
+            t.ready_ms[m.find_object("b").unwrap()]
+        };
+        assert_eq!(
+            b(&m0, &r0),
+            b(&m2, &r2),
+            "seed {seed}: b moved when an object was added"
+        );
     }
 }
 

@@ -6,8 +6,15 @@ use common::errors;
 use std::process::Command;
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_fluxsim")).args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    let o = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn write(name: &str, body: &str) -> String {
@@ -28,7 +35,10 @@ fn unknown_field_names_line_and_column() {
 #[test]
 fn unknown_depends_on_suggests_a_name() {
     let e = errors("kustomizations:\n  - name: infra-controllers\n  - name: apps\n    dependsOn: [infra-controlers]\n");
-    assert!(e.contains("dependsOn unknown Kustomization `flux-system/infra-controlers`"), "{e}");
+    assert!(
+        e.contains("dependsOn unknown Kustomization `flux-system/infra-controlers`"),
+        "{e}"
+    );
     assert!(e.contains("did you mean `infra-controllers`?"), "{e}");
     assert!(e.contains("bad.yaml:4:"), "{e}");
 }
@@ -38,14 +48,20 @@ fn cycle_is_named() {
     let e = errors("kustomizations:\n  - name: a\n    dependsOn: [c]\n  - name: b\n    dependsOn: [a]\n  - name: c\n    dependsOn: [b]\n");
     assert!(e.contains("dependsOn cycle:"), "{e}");
     for n in ["a", "b", "c"] {
-        assert!(e.contains(&format!(" {n} ")) || e.contains(&format!("{n} →")), "{e}");
+        assert!(
+            e.contains(&format!(" {n} ")) || e.contains(&format!("{n} →")),
+            "{e}"
+        );
     }
 }
 
 #[test]
 fn bad_duration_and_nonsense_values() {
     let e = errors("kustomizations:\n  - name: a\n    interval: 10\n");
-    assert!(e.contains("missing unit") && e.contains("bad.yaml:3:15"), "{e}");
+    assert!(
+        e.contains("missing unit") && e.contains("bad.yaml:3:15"),
+        "{e}"
+    );
     let e = errors("kustomizations:\n  - name: a\n    interval: 0s\n");
     assert!(e.contains("interval must be above zero"), "{e}");
     let e = errors("controllers:\n  kustomize:\n    concurrent: 0\n");
@@ -58,7 +74,9 @@ fn bad_duration_and_nonsense_values() {
 
 #[test]
 fn helmrelease_cannot_depend_on_a_kustomization() {
-    let e = errors("kustomizations:\n  - name: infra\nhelmReleases:\n  - name: app\n    dependsOn: [infra]\n");
+    let e = errors(
+        "kustomizations:\n  - name: infra\nhelmReleases:\n  - name: app\n    dependsOn: [infra]\n",
+    );
     assert!(e.contains("can only depend on HelmReleases"), "{e}");
 }
 
@@ -71,9 +89,18 @@ fn all_errors_are_reported_at_once() {
 #[test]
 fn cli_exits_2_on_every_bad_input() {
     let cases = [
-        ("unknown.yaml", "kustomizations:\n  - name: a\n    wiat: true\n"),
-        ("dep.yaml", "kustomizations:\n  - name: a\n    dependsOn: [b]\n"),
-        ("cycle.yaml", "kustomizations:\n  - name: a\n    dependsOn: [b]\n  - name: b\n    dependsOn: [a]\n"),
+        (
+            "unknown.yaml",
+            "kustomizations:\n  - name: a\n    wiat: true\n",
+        ),
+        (
+            "dep.yaml",
+            "kustomizations:\n  - name: a\n    dependsOn: [b]\n",
+        ),
+        (
+            "cycle.yaml",
+            "kustomizations:\n  - name: a\n    dependsOn: [b]\n  - name: b\n    dependsOn: [a]\n",
+        ),
         ("dur.yaml", "horizon: forever\n"),
         ("syntax.yaml", "kustomizations:\n  - name: a\n   wait: [\n"),
     ];
@@ -82,7 +109,10 @@ fn cli_exits_2_on_every_bad_input() {
         for cmd in ["validate", "run", "mc"] {
             let (code, _, err) = cli(&[cmd, &p]);
             assert_eq!(code, 2, "{cmd} {name}: {err}");
-            assert!(err.contains("error:") && err.contains(name), "{cmd} {name}: {err}");
+            assert!(
+                err.contains("error:") && err.contains(name),
+                "{cmd} {name}: {err}"
+            );
             assert!(!err.contains("panicked"), "{err}");
         }
     }

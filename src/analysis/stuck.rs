@@ -19,6 +19,9 @@ pub struct StuckObject {
     pub root_cause: String,
 }
 
+/// Marks a chain line that is context, not a cause.
+const LATE: &str = "(later) ";
+
 struct Ex<'a> {
     m: &'a Model,
     t: &'a Trace,
@@ -122,7 +125,7 @@ impl Ex<'_> {
             return;
         }
         if end.ready && !end.reconciling {
-            self.chain.push(format!("{name} is Ready"));
+            self.chain.push(format!("{LATE}{name} is Ready now"));
             return;
         }
         let next = end
@@ -222,7 +225,10 @@ impl Ex<'_> {
         let e = &self.t.workloads[w];
         let wd = &self.m.workloads[w];
         if e.ready {
-            self.chain.push(format!("{name} is ready"));
+            let at = e.ready_ms.map(format_ms).unwrap_or_default();
+            self.chain.push(format!(
+                "{LATE}{name} became ready later (first at {at}), too late to help"
+            ));
             return;
         }
         if e.applied_ms.is_none() {
@@ -286,7 +292,13 @@ pub fn explain(m: &Model, t: &Trace) -> Vec<StuckObject> {
         };
         ex.object(o);
         let reason = ex.chain.first().cloned().unwrap_or_default();
-        let root_cause = ex.chain.last().cloned().unwrap_or_default();
+        let root_cause = ex
+            .chain
+            .iter()
+            .rev()
+            .find(|c| !c.starts_with(LATE))
+            .cloned()
+            .unwrap_or_default();
         out.push(StuckObject {
             object: m.objects[o].display(),
             reason,
