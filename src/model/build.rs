@@ -1265,7 +1265,12 @@ fn lookup(
             })
         }
         _ => {
-            // Prefer the one in the default namespace, then a running workload.
+            // A Namespace shares its name with what runs in it: a bare name means the workload.
+            let running: Vec<_> = cands.iter().copied().filter(|i| workloads[*i].kind != "Namespace").collect();
+            if running.len() == 1 {
+                return Ok(running[0]);
+            }
+            // Prefer the one in the default namespace.
             let in_ns: Vec<_> = cands
                 .iter()
                 .copied()
