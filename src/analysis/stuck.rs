@@ -233,6 +233,12 @@ impl Ex<'_> {
         }
         if e.applied_ms.is_none() {
             match wd.owner {
+                Owner::Object(o) if self.seen_o[o] => {
+                    self.chain.push(format!(
+                        "{name} is applied by {} in the same stage as the object whose dry-run needs it: the all-or-nothing dry-run (SPEC R7) never applies it; move it to a Kustomization that this one depends on",
+                        self.oname(o)
+                    ));
+                }
                 Owner::Object(o) => {
                     self.chain.push(format!(
                         "{name} was never applied: its owner {} has not applied it",
