@@ -267,8 +267,13 @@ impl Ex<'_> {
                 "{name} fails every start (injected permanent failure)"
             ));
         } else if e.failed {
+            let inj = if wd.fail_probability > 0.0 {
+                format!(" (injected failure probability {})", wd.fail_probability)
+            } else {
+                String::new()
+            };
             self.chain
-                .push(format!("{name} is Failed after {} crashes", e.crashes));
+                .push(format!("{name} is Failed after {} crashes{inj}", e.crashes));
         } else if e.crashes > 0 {
             self.chain.push(format!(
                 "{name} is crash-looping ({} crashes, failure probability {})",

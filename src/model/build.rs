@@ -1266,7 +1266,11 @@ fn lookup(
         }
         _ => {
             // A Namespace shares its name with what runs in it: a bare name means the workload.
-            let running: Vec<_> = cands.iter().copied().filter(|i| workloads[*i].kind != "Namespace").collect();
+            let running: Vec<_> = cands
+                .iter()
+                .copied()
+                .filter(|i| workloads[*i].kind != "Namespace")
+                .collect();
             if running.len() == 1 {
                 return Ok(running[0]);
             }
