@@ -1,4 +1,5 @@
 //! Issue 5: critical path tiling, Monte Carlo determinism, percentiles and criticality.
+#![allow(clippy::needless_range_loop)]
 
 mod common;
 use common::*;

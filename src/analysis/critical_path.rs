@@ -200,7 +200,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
                 };
                 let best = targets
                     .iter()
-                    .filter_map(|c| last_ready_before(w.t, *c, w.cursor).map(|(e, rn)| (e, rn)))
+                    .filter_map(|c| last_ready_before(w.t, *c, w.cursor))
                     .filter(|(e, _)| *e >= apply_end)
                     .max();
                 if let Some((e, rn)) = best {

@@ -202,7 +202,7 @@ impl Ex<'_> {
         }
         cands.into_iter().find(|t| match t {
             Target::Workload(w) => !self.t.workloads[*w].ready,
-            Target::Object(x) => !(self.t.objects[*x].ready && !self.t.objects[*x].reconciling),
+            Target::Object(x) => !self.t.objects[*x].ready || self.t.objects[*x].reconciling,
         })
     }
 

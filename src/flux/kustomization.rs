@@ -42,7 +42,7 @@ impl World<'_> {
         if let Some(&d) = obj
             .depends_on
             .iter()
-            .find(|&&d| !(self.obj[d].ready && !self.obj[d].reconciling))
+            .find(|&&d| !self.obj[d].ready || self.obj[d].reconciling)
         {
             self.obj[o].ready = false;
             self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);

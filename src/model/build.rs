@@ -544,6 +544,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
     }
 
     // Resolve workload references.
+    #[allow(clippy::type_complexity)]
     let mut resolved: Vec<(
         Vec<WorkloadId>,
         Option<WorkloadId>,

@@ -377,8 +377,8 @@ impl RunReport {
             .max(6);
         let _ = writeln!(
             s,
-            "  {:<w$}  {:>10}  {:>10}  {:>8}  {}",
-            "object", "first run", "ready", "attempts", "outcome"
+            "  {:<w$}  {:>10}  {:>10}  {:>8}  outcome",
+            "object", "first run", "ready", "attempts"
         );
         let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
         sorted.sort_by_key(|o| (o.ready_ms.unwrap_or(u64::MAX), o.name.clone()));
