@@ -166,6 +166,22 @@ fn seed_002_timeline_claim() {
     assert_eq!(ready(&m, &out, "cert-manager"), Some(150_750));
     assert_eq!(ready(&m, &out, "envoy-gateway"), Some(210_750));
     assert_eq!(out.trace.makespan_ms, Some(210_750));
+    // With the dependency watch (R3 what-if) each edge costs nothing: 30.75 + 3 × 30 = 120.75s.
+    let mut sc = fluxsim::scenario::parse(
+        &std::fs::read_to_string(format!(
+            "{}/scenarios/002-matherlynet-timeline.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+        "t.yaml",
+    )
+    .unwrap();
+    sc.raw.controllers.kustomize.watch_dependencies = Some(true);
+    let w = fluxsim::model::build(&sc).unwrap();
+    assert_eq!(
+        fluxsim::runner::run_once(&w, 1, 0).trace.makespan_ms,
+        Some(120_750)
+    );
 }
 
 #[test]

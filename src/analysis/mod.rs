@@ -1,6 +1,7 @@
 //! Pure functions over a model and traces: critical path, statistics, stuck explanations.
 //! Floats appear here and in `report`, never in the engine.
 
+pub mod compare;
 pub mod critical_path;
 pub mod stats;
 pub mod stuck;

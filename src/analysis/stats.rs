@@ -2,7 +2,7 @@
 //! for percentiles (Hahn & Meeker, *Statistical Intervals*: ranks from the binomial
 //! distribution), mean with a normal-approximation interval.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Nearest-rank percentile of sorted values: the ⌈p·n⌉-th smallest (1-based). `None` values are
 /// stuck trials and sort last (they count as +∞), so a percentile that falls among them is None.
@@ -65,7 +65,7 @@ fn binom_cdf(n: usize, p: f64, k: i64) -> f64 {
 }
 
 /// A percentile with its 95 % distribution-free confidence interval.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PercentileCi {
     /// Estimate (None: falls among stuck trials).
     pub value: Option<u64>,

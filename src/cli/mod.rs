@@ -65,6 +65,207 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         csv: Option<String>,
     },
+    /// Compare A against B (or A against A with edits) on the same random numbers.
+    Compare {
+        /// Scenario A.
+        a: String,
+        /// Scenario B (default: A with the edits below).
+        b: Option<String>,
+        /// Add `dependsOn`: DEPENDENT=DEPENDENCY (repeatable).
+        #[arg(long = "add-dep", value_name = "A=B")]
+        add_dep: Vec<String>,
+        /// Remove `dependsOn`: DEPENDENT=DEPENDENCY (repeatable).
+        #[arg(long = "remove-dep", value_name = "A=B")]
+        remove_dep: Vec<String>,
+        /// Set a field: NAME.wait=false, NAME.interval=5m, controller.concurrent=10,
+        /// controller.requeue_dependency=5s, controller.watch_dependencies=true (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// Trials.
+        #[arg(long, default_value_t = 1000)]
+        trials: u64,
+        /// Seed (shared by both sides).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Write JSON to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE")]
+        json: Option<String>,
+        /// Write Markdown (for a pull-request comment) to FILE (`-` for stdout).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<String>,
+    },
+    /// Check `expect` budgets and/or a baseline: exit 0 within, 1 on regression, 2 on bad input.
+    Check {
+        /// Scenario file.
+        scenario: String,
+        /// Baseline report (from `fluxsim check --write-baseline` or `fluxsim mc --json`).
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<String>,
+        /// Allowed relative increase against the baseline.
+        #[arg(long, default_value_t = 0.10)]
+        tolerance: f64,
+        /// Trials (default: the scenario's `expect.trials`, else 1000).
+        #[arg(long)]
+        trials: Option<u64>,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Write this run's report as the new baseline to FILE.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<String>,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn load_scenario(path: &str) -> Result<scenario::Scenario, ExitCode> {
+    scenario::load(std::path::Path::new(path)).map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_compare(
+    a: &str,
+    b: Option<&str>,
+    add: &[String],
+    rm: &[String],
+    set: &[String],
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    json: Option<&str>,
+    md: Option<&str>,
+) -> Result<ExitCode, ExitCode> {
+    use fluxsim::scenario::edit::{apply, Edit};
+    let mut edits = vec![];
+    for x in add {
+        edits.push(Edit::add_dep(x).map_err(fail)?);
+    }
+    for x in rm {
+        edits.push(Edit::remove_dep(x).map_err(fail)?);
+    }
+    for x in set {
+        edits.push(Edit::set(x).map_err(fail)?);
+    }
+    if b.is_none() && edits.is_empty() {
+        eprintln!(
+            "error: give a second scenario or at least one of --add-dep, --remove-dep, --set"
+        );
+        return Err(ExitCode::from(2));
+    }
+    if trials == 0 {
+        return Err(fail("--trials must be at least 1"));
+    }
+    let ma = load_model(a)?;
+    let mut sb = load_scenario(b.unwrap_or(a))?;
+    apply(&mut sb.raw, &edits).map_err(fail)?;
+    let mb = build(&sb).map_err(|d| {
+        eprintln!("{d}");
+        eprintln!(
+            "(after applying: {})",
+            edits
+                .iter()
+                .map(Edit::describe)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        ExitCode::from(2)
+    })?;
+    let cfg = McConfig {
+        seed,
+        trials,
+        threads,
+    };
+    let ta = monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
+    let tb = monte_carlo(&mb, &cfg, &|_| {}).map_err(fail)?;
+    let cmp = fluxsim::analysis::compare::compare(&ma, &ta, &mb, &tb, seed);
+    let rep = fluxsim::report::compare::CompareReport {
+        schema_version: fluxsim::report::SCHEMA_VERSION,
+        tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
+        a: a.to_string(),
+        b: b.unwrap_or(a).to_string(),
+        edits: edits.iter().map(Edit::describe).collect(),
+        seed,
+        comparison: cmp,
+    };
+    let to_stdout = json == Some("-") || md == Some("-");
+    if let Some(p) = json {
+        emit(p, rep.to_json().as_bytes())?;
+    }
+    if let Some(p) = md {
+        emit(p, rep.to_markdown().as_bytes())?;
+    }
+    if !to_stdout {
+        print!("{}", rep.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_check(
+    path: &str,
+    baseline: Option<&str>,
+    tolerance: f64,
+    trials: Option<u64>,
+    seed: u64,
+    threads: usize,
+    write_baseline: Option<&str>,
+) -> Result<ExitCode, ExitCode> {
+    if !(0.0..=10.0).contains(&tolerance) {
+        return Err(fail("--tolerance must be between 0 and 10 (0.1 = 10%)"));
+    }
+    let m = load_model(path)?;
+    let base: Option<McReport> = match baseline {
+        Some(p) => {
+            let txt = std::fs::read_to_string(p)
+                .map_err(|e| fail(format!("cannot read baseline `{p}`: {e}")))?;
+            Some(serde_json::from_str(&txt).map_err(|e| fail(format!("`{p}` is not a fluxsim report: {e} (regenerate it with `fluxsim check {path} --write-baseline {p}`)")))?)
+        }
+        None => None,
+    };
+    let trials = trials
+        .or(base.as_ref().map(|b| b.trials))
+        .or(m.expect.trials.map(u64::from))
+        .unwrap_or(1000);
+    if trials == 0 {
+        return Err(fail("--trials must be at least 1"));
+    }
+    let seed = base.as_ref().map_or(seed, |b| b.seed);
+    let rep = run_mc(&m, seed, trials, threads)?;
+    if let Some(p) = write_baseline {
+        emit(p, rep.to_json().as_bytes())?;
+    }
+    let res = fluxsim::report::check::check(&rep, &m.expect, base.as_ref(), tolerance);
+    print!("{}", res.to_text(path));
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .map_err(|e| fail(format!("cannot write GITHUB_STEP_SUMMARY: {e}")))?;
+        f.write_all(res.to_markdown(path).as_bytes())
+            .map_err(|e| fail(format!("cannot write GITHUB_STEP_SUMMARY: {e}")))?;
+    }
+    if res.findings.is_empty() && write_baseline.is_none() {
+        eprintln!(
+            "note: {path} has no `expect` budgets and no --baseline was given: nothing to check"
+        );
+    }
+    Ok(if res.regressed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub(crate) fn load_model(path: &str) -> Result<Model, ExitCode> {
@@ -190,6 +391,8 @@ pub fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         })(),
+        Cmd::Compare { a, b, add_dep, remove_dep, set, trials, seed, threads, json, markdown } => cmd_compare(&a, b.as_deref(), &add_dep, &remove_dep, &set, trials, seed, threads, json.as_deref(), markdown.as_deref()),
+        Cmd::Check { scenario, baseline, tolerance, trials, seed, threads, write_baseline } => cmd_check(&scenario, baseline.as_deref(), tolerance, trials, seed, threads, write_baseline.as_deref()),
     };
     let _ = std::io::stdout().flush();
     r.unwrap_or_else(|c| c)

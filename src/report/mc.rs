@@ -6,12 +6,12 @@ use crate::analysis::stats::{mean_ci, percentile, percentile_ci, sort_with_stuck
 use crate::model::Model;
 use crate::runner::TrialSummary;
 use crate::time::format_ms;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Makespan statistics.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MakespanStats {
     /// Mean of the trials that finished.
     pub mean: Option<f64>,
@@ -34,7 +34,7 @@ pub struct MakespanStats {
 }
 
 /// Per-object statistics.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ObjectStats {
     /// Name.
     pub name: String,
@@ -51,7 +51,7 @@ pub struct ObjectStats {
 }
 
 /// The Monte Carlo report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct McReport {
     /// Layout version.
     pub schema_version: u32,

@@ -1,5 +1,7 @@
 //! Output: renders reports from runs and Monte Carlo results. Never simulates.
 
+pub mod check;
+pub mod compare;
 pub mod mc;
 pub mod run;
 pub mod write;

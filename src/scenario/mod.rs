@@ -2,6 +2,7 @@
 //! that name the file, line and column. No Flux semantics here.
 
 pub mod diag;
+pub mod edit;
 pub mod schema;
 
 pub use diag::{Diagnostic, Diagnostics};
