@@ -16,5 +16,6 @@ pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod synth;
 pub mod time;
 pub mod trace;

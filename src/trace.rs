@@ -240,8 +240,10 @@ pub struct Trace {
     pub flux_start_ms: u64,
     /// Every reconcile, in start order.
     pub runs: Vec<Run>,
-    /// Run indices per object.
-    pub runs_of: Vec<Vec<usize>>,
+    /// Run indices grouped by object (CSR layout: see [`Trace::runs_of`]).
+    pub run_index: Vec<usize>,
+    /// Offsets into `run_index`, one more than there are objects.
+    pub run_offsets: Vec<usize>,
     /// First Ready time per object.
     pub ready_ms: Vec<Option<u64>>,
     /// Artifact time per source.
@@ -258,4 +260,34 @@ pub struct Trace {
     pub events: u64,
     /// Controller of each object (for reports).
     pub kinds: Vec<ObjKind>,
+}
+
+impl Trace {
+    /// The runs of object `o`, in start order.
+    #[must_use]
+    pub fn runs_of(&self, o: ObjectId) -> &[usize] {
+        match (self.run_offsets.get(o), self.run_offsets.get(o + 1)) {
+            (Some(a), Some(b)) => &self.run_index[*a..*b],
+            _ => &[],
+        }
+    }
+
+    /// Builds the per-object index of runs (one pass, no per-object allocation).
+    pub fn index_runs(&mut self, objects: usize) {
+        let mut offsets = vec![0usize; objects + 1];
+        for r in &self.runs {
+            offsets[r.object + 1] += 1;
+        }
+        for i in 0..objects {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut next = offsets.clone();
+        let mut index = vec![0usize; self.runs.len()];
+        for (i, r) in self.runs.iter().enumerate() {
+            index[next[r.object]] = i;
+            next[r.object] += 1;
+        }
+        self.run_index = index;
+        self.run_offsets = offsets;
+    }
 }

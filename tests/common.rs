@@ -25,7 +25,8 @@ pub fn ready(m: &Model, out: &RunOutput, name: &str) -> Option<u64> {
 
 pub fn runs_of<'a>(m: &Model, out: &'a RunOutput, name: &str) -> Vec<&'a fluxsim::trace::Run> {
     let o = m.find_object(name).unwrap();
-    out.trace.runs_of[o]
+    out.trace
+        .runs_of(o)
         .iter()
         .map(|r| &out.trace.runs[*r])
         .collect()

@@ -132,7 +132,7 @@ impl Walker<'_> {
 
 /// The run of `o` that ended Ready at exactly `at`.
 fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
-    t.runs_of[o]
+    t.runs_of(o)
         .iter()
         .copied()
         .find(|&r| t.runs[r].outcome == Outcome::Ready && t.runs[r].end_ms == Some(at))
@@ -140,7 +140,7 @@ fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
 
 /// Latest time ≤ `by` at which `o` became Ready (end of a Ready run).
 fn last_ready_before(t: &Trace, o: ObjectId, by: u64) -> Option<(u64, usize)> {
-    t.runs_of[o]
+    t.runs_of(o)
         .iter()
         .copied()
         .filter(|&r| t.runs[r].outcome == Outcome::Ready)
@@ -294,7 +294,7 @@ fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
         }
         Cause::ChartReady => {
             // The chart arrived (watch): before that the object waited on its source.
-            match t.runs_of[o].iter().copied().filter(|x| *x < r).max() {
+            match t.runs_of(o).iter().copied().filter(|x| *x < r).max() {
                 Some(p) => {
                     let pr = &t.runs[p];
                     w.seg(
@@ -323,7 +323,7 @@ fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
         }
         Cause::Restart => {
             // Time lost to the restart: back to the object's previous run.
-            let prev = t.runs_of[o].iter().copied().filter(|x| *x < r).max();
+            let prev = t.runs_of(o).iter().copied().filter(|x| *x < r).max();
             match prev {
                 Some(p) => {
                     let pr = &t.runs[p];

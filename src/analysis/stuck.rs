@@ -31,7 +31,7 @@ struct Ex<'a> {
 }
 
 fn last_outcome(t: &Trace, o: ObjectId) -> Option<(Outcome, Option<u64>)> {
-    t.runs_of[o]
+    t.runs_of(o)
         .last()
         .map(|r| (t.runs[*r].outcome, t.runs[*r].end_ms))
 }

@@ -91,8 +91,8 @@ impl World<'_> {
                 }
             }
             let run = self.obj[o].running.expect("running");
-            for t in targets.clone() {
-                match t {
+            for i in 0..obj.stages[st as usize].len() {
+                match obj.stages[st as usize][i] {
                     Target::Workload(w) => self.apply_workload(w, s),
                     Target::Object(c) => self.create(c, Cause::CreatedBy { run }, s),
                 }
@@ -161,13 +161,14 @@ impl World<'_> {
         }
     }
 
-    fn health_targets(&self, o: ObjectId) -> Vec<Target> {
+    fn health_targets(&self, o: ObjectId) -> impl Iterator<Item = Target> + use<'_> {
         let obj = &self.m.objects[o];
-        if obj.wait {
-            obj.stages.iter().flatten().copied().collect()
+        let (w, h): (&[Vec<Target>], &[Target]) = if obj.wait {
+            (&obj.stages, &[])
         } else {
-            obj.health_checks.clone()
-        }
+            (&[], &obj.health_checks)
+        };
+        w.iter().flatten().chain(h.iter()).copied()
     }
 
     /// S12 (R8): wait checks everything applied; else healthChecks; neither → Ready now.
@@ -175,7 +176,7 @@ impl World<'_> {
         let now = s.now().0;
         let run = self.obj[o].running.expect("running");
         self.trace.runs[run].apply_end_ms = Some(now);
-        if self.health_targets(o).is_empty() {
+        if self.health_targets(o).next().is_none() {
             self.ks_succeed(o, s);
             return;
         }
@@ -187,21 +188,25 @@ impl World<'_> {
     /// until `timeout` after the first poll.
     pub(crate) fn ks_health_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let targets = self.health_targets(o);
         let mut all = true;
-        for t in &targets {
-            match self.kstatus(*t, now) {
+        let mut failed = None;
+        for t in self.health_targets(o) {
+            match self.kstatus(t, now) {
                 KStatus::Failed => {
-                    let why = match *t {
-                        Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },
-                        Target::Object(x) => FailWhy::ObjectFailed { object: x },
-                    };
-                    self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
-                    return;
+                    failed = Some(t);
+                    break;
                 }
                 KStatus::InProgress => all = false,
                 KStatus::Current => {}
             }
+        }
+        if let Some(t) = failed {
+            let why = match t {
+                Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },
+                Target::Object(x) => FailWhy::ObjectFailed { object: x },
+            };
+            self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
+            return;
         }
         if all {
             self.ks_succeed(o, s);
@@ -221,13 +226,12 @@ impl World<'_> {
 
     pub(crate) fn ks_health_timeout(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let targets = self.health_targets(o);
-        let why = match targets
-            .iter()
-            .find(|t| self.kstatus(**t, now) != KStatus::Current)
-        {
-            Some(Target::Workload(w)) => FailWhy::HealthTimeoutWorkload { workload: *w },
-            Some(Target::Object(x)) => FailWhy::HealthTimeoutObject { object: *x },
+        let pending = self
+            .health_targets(o)
+            .find(|t| self.kstatus(*t, now) != KStatus::Current);
+        let why = match pending {
+            Some(Target::Workload(w)) => FailWhy::HealthTimeoutWorkload { workload: w },
+            Some(Target::Object(x)) => FailWhy::HealthTimeoutObject { object: x },
             None => {
                 // Everything turned Current exactly at the deadline: the context expired first.
                 FailWhy::HealthTimeoutObject { object: o }

@@ -13,7 +13,8 @@ use crate::model::{Model, ObjKind, ObjectId, SourceId, Target, WorkloadId};
 use crate::rng::{Purpose, TrialKey};
 use crate::time::SimTime;
 use crate::trace::{Cause, ObjectEnd, Outcome, Run, Trace, WorkloadEnd};
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// First step of the per-item exponential rate limiter (`--min-retry-delay`, 750ms).
 pub const MIN_RETRY_DELAY_MS: u64 = 750;
@@ -128,8 +129,12 @@ pub(crate) struct WlState {
 #[derive(Debug)]
 pub(crate) struct CtlState {
     free: u32,
-    queue: BTreeSet<(u64, u64, ObjectId)>,
+    /// Pending entries by (ready time, sequence). Deleted lazily: an entry is live only while
+    /// its object's `pending` has the same sequence number.
+    queue: BinaryHeap<Reverse<(u64, u64, ObjectId)>>,
     down_until: u64,
+    /// Earliest outstanding Wake event, if any.
+    wake_at: Option<u64>,
 }
 
 /// kstatus of a health-check target (R13, R15).
@@ -170,8 +175,9 @@ impl<'m> World<'m> {
         let n = m.objects.len();
         let mk = |p: &crate::model::ControllerParams| CtlState {
             free: p.concurrent,
-            queue: BTreeSet::new(),
+            queue: BinaryHeap::new(),
             down_until: 0,
+            wake_at: None,
         };
         World {
             m,
@@ -182,8 +188,8 @@ impl<'m> World<'m> {
             src_fail_n: vec![0; m.sources.len()],
             ctl: [mk(&m.kustomize), mk(&m.helm)],
             trace: Trace {
-                runs_of: vec![vec![]; n],
                 ready_ms: vec![None; n],
+                runs: Vec::with_capacity(n * 6),
                 source_ready_ms: vec![None; m.sources.len()],
                 kinds: m.objects.iter().map(|o| o.kind).collect(),
                 ..Trace::default()
@@ -234,14 +240,10 @@ impl<'m> World<'m> {
             if ready_at >= p.ready_at {
                 return;
             }
-            self.ctl[c].queue.remove(&(p.ready_at, p.seq, o));
         }
         st.pending = Some(e);
-        self.ctl[c].queue.insert((ready_at, e.seq, o));
-        let now = s.now().0;
-        if ready_at > now {
-            s.schedule(SimTime(ready_at), Ev::Wake);
-        }
+        self.ctl[c].queue.push(Reverse((ready_at, e.seq, o)));
+        let _ = s;
     }
 
     fn dispatch(&mut self, c: usize, s: &mut Scheduler<Ev>) {
@@ -249,14 +251,26 @@ impl<'m> World<'m> {
         if now < self.ctl[c].down_until {
             return;
         }
+        if self.ctl[c].wake_at.is_some_and(|w| w <= now) {
+            self.ctl[c].wake_at = None;
+        }
         while self.ctl[c].free > 0 {
-            let Some(&(ready_at, seq, o)) = self.ctl[c].queue.first() else {
+            let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() else {
                 break;
             };
+            if self.obj[o].pending.is_none_or(|p| p.seq != seq) {
+                self.ctl[c].queue.pop();
+                continue;
+            }
             if ready_at > now {
+                // One Wake for the earliest future entry (a worker freed also dispatches).
+                if self.ctl[c].wake_at.is_none_or(|w| ready_at < w) {
+                    self.ctl[c].wake_at = Some(ready_at);
+                    s.schedule(SimTime(ready_at), Ev::Wake);
+                }
                 break;
             }
-            self.ctl[c].queue.remove(&(ready_at, seq, o));
+            self.ctl[c].queue.pop();
             self.ctl[c].free -= 1;
             let e = self.obj[o]
                 .pending
@@ -274,7 +288,6 @@ impl<'m> World<'m> {
                 outcome: Outcome::InProgress,
                 attempt: None,
             });
-            self.trace.runs_of[o].push(run);
             self.obj[o].running = Some(run);
             self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
             match self.m.objects[o].kind {
@@ -485,6 +498,7 @@ impl<'m> World<'m> {
             }
         }
         self.ctl[c].queue.clear();
+        self.ctl[c].wake_at = None;
         self.ctl[c].free = match k {
             ObjKind::Kustomization => self.m.kustomize.concurrent,
             ObjKind::HelmRelease => self.m.helm.concurrent,
@@ -517,6 +531,7 @@ impl<'m> World<'m> {
     fn finish_trace(mut self, end: u64) -> Trace {
         let now = end;
         self.trace.end_ms = end;
+        self.trace.index_runs(self.m.objects.len());
         self.trace.makespan_ms = if self.remaining == 0 {
             self.trace.ready_ms.iter().map(|r| r.unwrap_or(0)).max()
         } else {

@@ -210,7 +210,8 @@ impl RunReport {
             .iter()
             .map(|&o| {
                 let obj = &m.objects[o];
-                let runs: Vec<AttemptReport> = t.runs_of[o]
+                let runs: Vec<AttemptReport> = t
+                    .runs_of(o)
                     .iter()
                     .map(|&r| {
                         let rr = &t.runs[r];
@@ -227,7 +228,7 @@ impl RunReport {
                         }
                     })
                     .collect();
-                let last = t.runs_of[o].last().map(|r| t.runs[*r].outcome);
+                let last = t.runs_of(o).last().map(|r| t.runs[*r].outcome);
                 let (outcome, reason) = last
                     .map_or(("NotCreated".into(), "never reconciled".into()), |oc| {
                         outcome_text(m, oc)
@@ -236,13 +237,15 @@ impl RunReport {
                     name: obj.display(),
                     kind: obj.kind.as_str().into(),
                     namespace: obj.namespace.clone(),
-                    first_reconcile_ms: t.runs_of[o].first().map(|r| t.runs[*r].start_ms),
+                    first_reconcile_ms: t.runs_of(o).first().map(|r| t.runs[*r].start_ms),
                     ready_ms: t.ready_ms[o],
-                    attempts: t.runs_of[o]
+                    attempts: t
+                        .runs_of(o)
                         .iter()
                         .filter(|r| t.runs[**r].attempt.is_some())
                         .count() as u32,
-                    failures: t.runs_of[o]
+                    failures: t
+                        .runs_of(o)
                         .iter()
                         .filter(|r| t.runs[**r].outcome.is_failure())
                         .count() as u32,

@@ -43,7 +43,14 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
 /// # Errors
 /// As [`load`].
 pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
-    match serde_saphyr::from_str::<RawScenario>(source) {
+    // The parser's resource budget grows with the input (a 100k-object scenario has millions
+    // of nodes) but stays bounded by it, so aliases cannot blow it up.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = (source.len() * 2).max(budget.max_events);
+    budget.max_nodes = source.len().max(budget.max_nodes);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    match serde_saphyr::from_str_with_options::<RawScenario>(source, options) {
         Ok(raw) => Ok(Scenario {
             file: file.to_string(),
             source: source.to_string(),
