@@ -156,7 +156,6 @@ fn check_exits_1_on_a_broken_budget_and_0_on_committed_baselines() {
         "/scenarios/example.yaml"
     ))
     .unwrap()
-    .replace("requeue", "requeue")
     .replace(
         "kustomizations:",
         "controllers:\n  kustomize:\n    requeueDependency: 2m\nkustomizations:",

@@ -96,6 +96,27 @@ enum Cmd {
         /// Write Markdown (for a pull-request comment) to FILE (`-` for stdout).
         #[arg(long, value_name = "FILE")]
         markdown: Option<String>,
+        /// Write the A-against-B makespan CDF (cdf-compare.svg/.png) into DIR.
+        #[arg(long, value_name = "DIR")]
+        chart: Option<String>,
+    },
+    /// Charts and exports for reviews: Gantt, makespan CDF, criticality, time per category
+    /// (SVG + PNG), the DAG as Mermaid and DOT, and a Chrome trace of one run.
+    Chart {
+        /// Scenario file.
+        scenario: String,
+        /// Output directory (created if missing).
+        #[arg(long, short, default_value = "fluxsim-charts")]
+        out: String,
+        /// Trials for the distribution charts.
+        #[arg(long, default_value_t = 1000)]
+        trials: u64,
+        /// Seed (the Gantt chart and trace show trial 0 of this seed).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Check `expect` budgets and/or a baseline: exit 0 within, 1 on regression, 2 on bad input.
     Check {
@@ -146,6 +167,7 @@ fn cmd_compare(
     threads: usize,
     json: Option<&str>,
     md: Option<&str>,
+    chart: Option<&str>,
 ) -> Result<ExitCode, ExitCode> {
     use fluxsim::scenario::edit::{apply, Edit};
     let mut edits = vec![];
@@ -190,6 +212,17 @@ fn cmd_compare(
     let ta = monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
     let tb = monte_carlo(&mb, &cfg, &|_| {}).map_err(fail)?;
     let cmp = fluxsim::analysis::compare::compare(&ma, &ta, &mb, &tb, seed);
+    if let Some(dir) = chart {
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create `{dir}`: {e}")))?;
+        let (ra, rb) = (McReport::new(&ma, seed, &ta), McReport::new(&mb, seed, &tb));
+        let c = fluxsim::report::chart::Cdf {
+            series: vec![("A".into(), &ra), ("B".into(), &rb)],
+        };
+        let svg = fluxsim::report::chart::to_svg(&c).map_err(fail)?;
+        emit(&format!("{dir}/cdf-compare.svg"), svg.as_bytes())?;
+        fluxsim::report::chart::to_png_file(&c, &std::path::Path::new(dir).join("cdf-compare.png"))
+            .map_err(fail)?;
+    }
     let rep = fluxsim::report::compare::CompareReport {
         schema_version: fluxsim::report::SCHEMA_VERSION,
         tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
@@ -266,6 +299,76 @@ fn cmd_check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn save_chart<C: fluxsim::report::chart::Chart>(
+    dir: &std::path::Path,
+    name: &str,
+    c: &C,
+) -> Result<(), ExitCode> {
+    let svg = fluxsim::report::chart::to_svg(c).map_err(fail)?;
+    emit(
+        &dir.join(format!("{name}.svg")).display().to_string(),
+        svg.as_bytes(),
+    )?;
+    fluxsim::report::chart::to_png_file(c, &dir.join(format!("{name}.png"))).map_err(fail)
+}
+
+fn cmd_chart(
+    path: &str,
+    out: &str,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+) -> Result<ExitCode, ExitCode> {
+    use fluxsim::report::chart::{Bars, Cdf, Gantt};
+    use fluxsim::report::graph::{chrome_trace, dot, mermaid, GraphLabels};
+    if trials == 0 {
+        return Err(fail("--trials must be at least 1"));
+    }
+    let m = load_model(path)?;
+    std::fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{out}`: {e}")))?;
+    let run = RunReport::new(&m, &run_once(&m, seed, 0));
+    let mc = run_mc(&m, seed, trials, threads)?;
+    let dir = std::path::Path::new(out);
+    save_chart(dir, "gantt", &Gantt { report: &run })?;
+    save_chart(
+        dir,
+        "cdf",
+        &Cdf {
+            series: vec![(mc.scenario.clone(), &mc)],
+        },
+    )?;
+    save_chart(dir, "criticality", &Bars::criticality(&mc))?;
+    save_chart(dir, "categories", &Bars::categories(&mc))?;
+    let stat = |o: &fluxsim::model::FluxObject| mc.objects.iter().find(|x| x.name == o.display());
+    let labels = GraphLabels {
+        ready_ms: m
+            .objects
+            .iter()
+            .map(|o| stat(o).and_then(|x| x.ready_p50_ms))
+            .collect(),
+        ready_label: "p50".into(),
+        critical: m
+            .objects
+            .iter()
+            .map(|o| stat(o).is_some_and(|x| x.criticality >= 0.5))
+            .collect(),
+    };
+    emit(
+        &dir.join("dag.mmd").display().to_string(),
+        mermaid(&m, &labels).as_bytes(),
+    )?;
+    emit(
+        &dir.join("dag.dot").display().to_string(),
+        dot(&m, &labels).as_bytes(),
+    )?;
+    emit(
+        &dir.join("trace.json").display().to_string(),
+        chrome_trace(&run).as_bytes(),
+    )?;
+    println!("wrote into {out}/: gantt, cdf, criticality, categories (.svg and .png), dag.mmd, dag.dot, trace.json (open in https://ui.perfetto.dev)");
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn load_model(path: &str) -> Result<Model, ExitCode> {
@@ -391,7 +494,8 @@ pub fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         })(),
-        Cmd::Compare { a, b, add_dep, remove_dep, set, trials, seed, threads, json, markdown } => cmd_compare(&a, b.as_deref(), &add_dep, &remove_dep, &set, trials, seed, threads, json.as_deref(), markdown.as_deref()),
+        Cmd::Compare { a, b, add_dep, remove_dep, set, trials, seed, threads, json, markdown, chart } => cmd_compare(&a, b.as_deref(), &add_dep, &remove_dep, &set, trials, seed, threads, json.as_deref(), markdown.as_deref(), chart.as_deref()),
+        Cmd::Chart { scenario, out, trials, seed, threads } => cmd_chart(&scenario, &out, trials, seed, threads),
         Cmd::Check { scenario, baseline, tolerance, trials, seed, threads, write_baseline } => cmd_check(&scenario, baseline.as_deref(), tolerance, trials, seed, threads, write_baseline.as_deref()),
     };
     let _ = std::io::stdout().flush();

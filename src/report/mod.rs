@@ -1,7 +1,9 @@
 //! Output: renders reports from runs and Monte Carlo results. Never simulates.
 
+pub mod chart;
 pub mod check;
 pub mod compare;
+pub mod graph;
 pub mod mc;
 pub mod run;
 pub mod write;
