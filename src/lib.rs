@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod dist;
 pub mod engine;
 pub mod flux;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod rng;

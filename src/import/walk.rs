@@ -1,0 +1,440 @@
+//! Walking a repository the way kustomize and Flux build it, from an entry point.
+
+use super::patch::{apply_patch, substitute, Target};
+use super::yaml::{get, get_str, parse_docs, strip_jinja, Doc};
+use super::Warning;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Kinds that are never namespaced (kustomize's `namespace:` leaves them alone).
+pub const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterIssuer",
+    "ClusterSecretStore",
+    "StorageClass",
+    "IngressClass",
+    "GatewayClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "PersistentVolume",
+    "VolumeSnapshotClass",
+    "CSIDriver",
+    "RuntimeClass",
+];
+
+/// Whether a document is a Flux object of interest.
+#[must_use]
+pub fn flux_kind(d: &Value) -> Option<&'static str> {
+    let api = get_str(d, &["apiVersion"]).unwrap_or("");
+    let kind = get_str(d, &["kind"]).unwrap_or("");
+    match (kind, api.split('/').next().unwrap_or("")) {
+        ("Kustomization", "kustomize.toolkit.fluxcd.io") => Some("Kustomization"),
+        ("HelmRelease", "helm.toolkit.fluxcd.io") => Some("HelmRelease"),
+        ("ResourceSet", "fluxcd.controlplane.io") => Some("ResourceSet"),
+        ("ArtifactGenerator", "source.extensions.fluxcd.io") => Some("ArtifactGenerator"),
+        _ => None,
+    }
+}
+
+/// The repository reader: files, Jinja handling, warnings.
+pub struct Repo {
+    /// Repository root on disk.
+    pub root: PathBuf,
+    /// Problems found.
+    pub warnings: Vec<Warning>,
+    /// Files that were makejinja templates.
+    pub jinja_files: usize,
+    /// Missing resource paths (opaque leaves), counted, reported once each.
+    pub missing: BTreeMap<String, (String, usize)>,
+    cache: BTreeMap<String, Vec<Doc>>,
+}
+
+fn norm(p: &Path) -> String {
+    let mut parts: Vec<String> = vec![];
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// Joins a repo-relative directory and a relative path, normalising `.` and `..`.
+#[must_use]
+pub fn join(dir: &str, rel: &str) -> String {
+    let rel = rel.trim().trim_matches('"').trim_matches('\'');
+    norm(&Path::new(dir).join(rel.trim_start_matches("./")))
+}
+
+impl Repo {
+    /// A reader for `root`.
+    #[must_use]
+    pub fn new(root: &Path) -> Repo {
+        Repo {
+            root: root.to_path_buf(),
+            warnings: vec![],
+            jinja_files: 0,
+            missing: BTreeMap::new(),
+            cache: BTreeMap::new(),
+        }
+    }
+
+    fn abs(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// The file at `rel`, or its `.j2` template.
+    #[must_use]
+    pub fn file(&self, rel: &str) -> Option<String> {
+        for cand in [rel.to_string(), format!("{rel}.j2")] {
+            if self.abs(&cand).is_file() {
+                return Some(cand);
+            }
+        }
+        None
+    }
+
+    /// Whether `rel` is a directory.
+    #[must_use]
+    pub fn is_dir(&self, rel: &str) -> bool {
+        self.abs(rel).is_dir()
+    }
+
+    fn warn(&mut self, file: &str, line: usize, msg: String) {
+        self.warnings.push(Warning {
+            file: file.to_string(),
+            line,
+            message: msg,
+        });
+    }
+
+    /// Parsed documents of a file (cached).
+    pub fn docs(&mut self, rel: &str) -> Vec<Doc> {
+        if let Some(d) = self.cache.get(rel) {
+            return d.clone();
+        }
+        let text = match std::fs::read_to_string(self.abs(rel)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.warn(rel, 0, format!("cannot read: {e}"));
+                return vec![];
+            }
+        };
+        let text = if rel.ends_with(".j2") {
+            let (t, stripped) = strip_jinja(&text);
+            if stripped {
+                self.jinja_files += 1;
+            }
+            t
+        } else {
+            text
+        };
+        let (docs, problems) = parse_docs(rel, &text);
+        for (line, msg) in problems {
+            self.warn(rel, line, format!("document skipped: {msg}"));
+        }
+        self.cache.insert(rel.to_string(), docs.clone());
+        docs
+    }
+
+    fn kustomization_file(&self, dir: &str) -> Option<String> {
+        ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+            .iter()
+            .find_map(|f| self.file(&join(dir, f)))
+    }
+
+    /// Builds a directory as Flux does: kustomize if it has a kustomization file, else Flux's
+    /// generator (every manifest in it and below; a subdirectory with a kustomization file is
+    /// built as one unit).
+    pub fn build_dir(&mut self, dir: &str, depth: usize) -> Vec<Doc> {
+        if depth > 40 {
+            self.warn(dir, 0, "directory nesting too deep; stopped".into());
+            return vec![];
+        }
+        if let Some(k) = self.kustomization_file(dir) {
+            return self.kustomize(dir, &k, depth);
+        }
+        if !self.is_dir(dir) {
+            return vec![];
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(self.abs(dir))
+            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        let mut out = vec![];
+        for p in entries {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel = join(dir, &name);
+            if p.is_dir() {
+                out.extend(self.build_dir(&rel, depth + 1));
+            } else if [".yaml", ".yml", ".yaml.j2", ".yml.j2"]
+                .iter()
+                .any(|x| name.ends_with(x))
+            {
+                out.extend(self.docs(&rel));
+            }
+        }
+        out
+    }
+
+    fn resource(&mut self, base: &str, r: &str, from: &str, depth: usize) -> Vec<Doc> {
+        if r.contains("://") || r.starts_with("github.com") || r.starts_with("git@") {
+            self.warn(from, 0, format!("remote resource `{r}` not followed"));
+            return vec![];
+        }
+        let p = join(base, r);
+        if let Some(f) = self.file(&p) {
+            return self.docs(&f);
+        }
+        if self.is_dir(&p) {
+            return self.build_dir(&p, depth + 1);
+        }
+        self.missing
+            .entry(p)
+            .or_insert_with(|| (from.to_string(), 0));
+        vec![]
+    }
+
+    fn kustomize(&mut self, dir: &str, kfile: &str, depth: usize) -> Vec<Doc> {
+        let kdocs = self.docs(kfile);
+        let Some(k) = kdocs.first().map(|d| d.value.clone()) else {
+            return vec![];
+        };
+        let mut out = vec![];
+        let list = |v: &Value, key: &str| -> Vec<String> {
+            v.get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for r in list(&k, "resources").iter().chain(list(&k, "bases").iter()) {
+            out.extend(self.resource(dir, r, kfile, depth));
+        }
+        for c in list(&k, "components") {
+            out.extend(self.resource(dir, &c, kfile, depth));
+        }
+        if let Some(ns) = get_str(&k, &["namespace"]) {
+            for d in &mut out {
+                set_namespace(&mut d.value, ns);
+            }
+        }
+        // patches (and the older patchesStrategicMerge / patchesJson6902).
+        let mut patches: Vec<(Value, Target, bool)> = vec![];
+        for p in k
+            .get("patches")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let target = Target::from_value(p.get("target"));
+            let has_target = p.get("target").is_some();
+            if let Some(text) = get_str(&p, &["patch"]) {
+                patches.extend(
+                    parse_docs(kfile, text)
+                        .0
+                        .into_iter()
+                        .map(|d| (d.value, target.clone(), has_target)),
+                );
+            } else if let Some(path) = get_str(&p, &["path"]) {
+                match self.file(&join(dir, path)) {
+                    Some(f) => patches.extend(
+                        self.docs(&f)
+                            .into_iter()
+                            .map(|d| (d.value, target.clone(), has_target)),
+                    ),
+                    None => self.warn(kfile, 0, format!("patch file `{path}` not found")),
+                }
+            }
+        }
+        for path in list(&k, "patchesStrategicMerge") {
+            if let Some(f) = self.file(&join(dir, &path)) {
+                patches.extend(
+                    self.docs(&f)
+                        .into_iter()
+                        .map(|d| (d.value, Target::default(), false)),
+                );
+            }
+        }
+        for (patch, target, has_target) in &patches {
+            for d in &mut out {
+                let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
+                for pr in problems {
+                    self.warnings.push(Warning {
+                        file: kfile.to_string(),
+                        line: 0,
+                        message: format!("patch: {pr}"),
+                    });
+                }
+            }
+        }
+        replacements(&k, &mut out);
+        out
+    }
+}
+
+/// Sets the namespace of a namespaced object.
+pub fn set_namespace(v: &mut Value, ns: &str) {
+    let kind = get_str(v, &["kind"]).unwrap_or("").to_string();
+    if CLUSTER_SCOPED.contains(&kind.as_str()) {
+        return;
+    }
+    if let Some(m) = v.as_object_mut() {
+        let md = m
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(md) = md.as_object_mut() {
+            md.insert("namespace".into(), Value::String(ns.to_string()));
+        }
+    }
+}
+
+/// kustomize `replacements`, for the common case: copy a field of a source object (by kind and
+/// optional name) into fields of target objects (by kind).
+fn replacements(k: &Value, docs: &mut [Doc]) {
+    for r in k
+        .get("replacements")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let Some(src) = r.get("source") else { continue };
+        let skind = get_str(src, &["kind"]);
+        let sname = get_str(src, &["name"]);
+        let field = get_str(src, &["fieldPath"]).unwrap_or("metadata.name");
+        let value = docs
+            .iter()
+            .find(|d| {
+                skind.is_none_or(|x| get_str(&d.value, &["kind"]) == Some(x))
+                    && sname.is_none_or(|x| get_str(&d.value, &["metadata", "name"]) == Some(x))
+            })
+            .and_then(|d| get(&d.value, &field.split('.').collect::<Vec<_>>()).cloned());
+        let Some(value) = value else { continue };
+        for t in r
+            .get("targets")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let tkind = t.pointer("/select/kind").and_then(Value::as_str);
+            let paths: Vec<String> = t
+                .get("fieldPaths")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for d in docs.iter_mut() {
+                if tkind.is_some_and(|x| get_str(&d.value, &["kind"]) != Some(x)) {
+                    continue;
+                }
+                for p in &paths {
+                    let mut cur = &mut d.value;
+                    let parts: Vec<&str> = p.split('.').collect();
+                    for (i, part) in parts.iter().enumerate() {
+                        let Some(m) = cur.as_object_mut() else { break };
+                        if i + 1 == parts.len() {
+                            m.insert((*part).to_string(), value.clone());
+                            break;
+                        }
+                        cur = m
+                            .entry((*part).to_string())
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Applies a Flux Kustomization's `spec.patches`, `targetNamespace` and `postBuild`
+/// substitution to the documents its path produced. Returns unresolved variable names.
+pub fn flux_postprocess(
+    ks: &Value,
+    docs: &mut [Doc],
+    configmaps: &BTreeMap<(String, String), BTreeMap<String, String>>,
+    ks_ns: &str,
+    warnings: &mut Vec<Warning>,
+    ks_file: &str,
+) -> Vec<String> {
+    for p in ks
+        .pointer("/spec/patches")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let target = Target::from_value(p.get("target"));
+        let has_target = p.get("target").is_some();
+        if let Some(text) = get_str(&p, &["patch"]) {
+            for pd in parse_docs(ks_file, text).0 {
+                for d in docs.iter_mut() {
+                    let (_, problems) = apply_patch(&mut d.value, &pd.value, &target, has_target);
+                    for pr in problems {
+                        warnings.push(Warning {
+                            file: ks_file.to_string(),
+                            line: 0,
+                            message: format!("spec.patches: {pr}"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if let Some(tns) = ks.pointer("/spec/targetNamespace").and_then(Value::as_str) {
+        for d in docs.iter_mut() {
+            set_namespace(&mut d.value, tns);
+        }
+    }
+    let mut unresolved = vec![];
+    if let Some(pb) = ks.pointer("/spec/postBuild") {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        for sf in pb
+            .get("substituteFrom")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let kind = get_str(&sf, &["kind"]).unwrap_or("ConfigMap");
+            let name = get_str(&sf, &["name"]).unwrap_or("");
+            match configmaps.get(&(ks_ns.to_string(), name.to_string())).filter(|_| kind == "ConfigMap") {
+                Some(data) => vars.extend(data.clone()),
+                None => warnings.push(Warning { file: ks_file.to_string(), line: 0, message: format!("postBuild.substituteFrom {kind} `{name}` is not in the repository (secret or generated): its variables are unknown") }),
+            }
+        }
+        if let Some(m) = pb.get("substitute").and_then(Value::as_object) {
+            for (k, v) in m {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                vars.insert(k.clone(), s);
+            }
+        }
+        for d in docs.iter_mut() {
+            if flux_kind(&d.value).is_some() {
+                substitute(&mut d.value, &vars, &mut unresolved);
+            }
+        }
+    }
+    unresolved.sort();
+    unresolved.dedup();
+    unresolved
+}
