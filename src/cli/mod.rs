@@ -361,9 +361,11 @@ fn cmd_import(
             let c = detect_entries(root);
             match c.len() {
                 1 => c[0].clone(),
-                0 => return Err(fail(format!(
+                0 => {
+                    return Err(fail(format!(
                     "no entry point found in `{dir}`; give the cluster's Flux folder with --entry"
-                ))),
+                )))
+                }
                 _ => {
                     return Err(fail(format!(
                         "several entry points in `{dir}`: {}; choose one with --entry",

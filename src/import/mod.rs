@@ -304,6 +304,12 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
                     .pointer("/spec/dependsOn")
                     .and_then(Value::as_array)
                     .map_or(0, Vec::len);
+                if resource_sets
+                    .iter()
+                    .any(|r: &(String, usize)| r.0 == format!("{ns}/{name}"))
+                {
+                    continue;
+                }
                 resource_sets.push((format!("{ns}/{name}"), n));
                 warnings.push(Warning { file: d.file.clone(), line: d.line, message: format!("ResourceSet `{ns}/{name}` is not modelled (its objects are generated at run time; {n} dependsOn entries skipped)") });
                 continue;
@@ -525,10 +531,16 @@ fn walk_child(
             }
         }
     } else {
+        // The repository itself is the source named `flux-system` (what `flux bootstrap` and
+        // flux-operator create); any other GitRepository/OCIRepository is another repository.
+        let known = sn == "flux-system" || sn.is_empty();
+        if !known {
+            warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name) });
+            return None;
+        }
         let root = root_of(&sk, &sn, &path);
         let cand = join(&root, &path);
         if !repo.is_dir(&cand) {
-            let known = sn == "flux-system" || sn.is_empty();
             let msg = if known {
                 format!("spec.path `{path}` of `{}/{}` resolves to `{cand}`, which is not in the repository", o.namespace, o.name)
             } else {
