@@ -239,100 +239,118 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
 /// segment and returns the next run to walk into.
 fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
     let t = w.t;
-    let rr = &t.runs[r];
-    let o = rr.object;
-    match rr.cause {
-        Cause::Created => {
-            w.seg(t.flux_start_ms, Category::SourceWait, Some(o));
-            None
-        }
-        Cause::CreatedBy { run: p } => {
-            let pr = &t.runs[p];
-            w.seg(pr.start_ms, Category::Apply, Some(pr.object));
-            w.seg(pr.queued_ms, Category::QueueWait, Some(pr.object));
-            cause_next(w, m, p)
-        }
-        Cause::Finalizer { run: f }
-        | Cause::RateLimited { run: f }
-        | Cause::Retry { run: f }
-        | Cause::SourcePoll { run: f }
-        | Cause::DependencyPoll { run: f } => {
-            let cat = match rr.cause {
-                Cause::Finalizer { .. } => Category::Finalizer,
-                Cause::SourcePoll { .. } => Category::SourceWait,
-                Cause::DependencyPoll { .. } => Category::DependencyPolling,
-                _ => Category::RetryWait,
-            };
-            let fr = &t.runs[f];
-            let fend = fr.end_ms.unwrap_or(fr.start_ms);
-            if let Cause::DependencyPoll { .. } = rr.cause {
-                // The dependency that turned Ready last before this poll released it.
-                let best = m.objects[o]
-                    .depends_on
-                    .iter()
-                    .filter_map(|d| last_ready_before(t, *d, w.cursor))
-                    .max();
-                if let Some((y, dr)) = best {
-                    if y >= fend {
-                        w.seg(y, Category::DependencyPolling, Some(o));
-                        return Some(dr);
-                    }
-                }
-            }
-            w.seg(fend, cat, Some(o));
-            // The failed/previous run's own phases.
-            let apply_end = fr.apply_end_ms.unwrap_or(fend);
-            w.seg(apply_end, Category::HealthWait, Some(o));
-            w.seg(fr.start_ms, Category::Apply, Some(o));
-            w.seg(fr.queued_ms, Category::QueueWait, Some(o));
-            cause_next(w, m, f)
-        }
-        Cause::DependencyReady { run: d } => Some(d),
-        Cause::SourceArrived { .. } => {
-            w.seg(t.flux_start_ms, Category::SourceWait, Some(o));
-            None
-        }
-        Cause::ChartReady => {
-            // The chart arrived (watch): before that the object waited on its source.
-            match t.runs_of(o).iter().copied().filter(|x| *x < r).max() {
-                Some(p) => {
-                    let pr = &t.runs[p];
-                    w.seg(
-                        pr.end_ms.unwrap_or(pr.start_ms),
-                        Category::SourceWait,
-                        Some(o),
-                    );
-                    w.seg(pr.start_ms, Category::Apply, Some(o));
-                    w.seg(pr.queued_ms, Category::QueueWait, Some(o));
-                    cause_next(w, m, p)
-                }
-                None => {
+    let mut r = r;
+    loop {
+        let next: Option<usize> = {
+            let rr = &t.runs[r];
+            let o = rr.object;
+            match rr.cause {
+                Cause::Created => {
                     w.seg(t.flux_start_ms, Category::SourceWait, Some(o));
                     None
                 }
-            }
-        }
-        Cause::Interval { run: p } => {
-            let pr = &t.runs[p];
-            w.seg(
-                pr.end_ms.unwrap_or(pr.start_ms),
-                Category::QueueWait,
-                Some(o),
-            );
-            Some(p)
-        }
-        Cause::Restart => {
-            // Time lost to the restart: back to the object's previous run.
-            let prev = t.runs_of(o).iter().copied().filter(|x| *x < r).max();
-            match prev {
-                Some(p) => {
+                Cause::CreatedBy { run: p } => {
                     let pr = &t.runs[p];
-                    w.seg(pr.start_ms, Category::RetryWait, Some(o));
-                    w.seg(pr.queued_ms, Category::QueueWait, Some(o));
-                    cause_next(w, m, p)
+                    w.seg(pr.start_ms, Category::Apply, Some(pr.object));
+                    w.seg(pr.queued_ms, Category::QueueWait, Some(pr.object));
+                    {
+                        r = p;
+                        continue;
+                    }
                 }
-                None => None,
+                Cause::Finalizer { run: f }
+                | Cause::RateLimited { run: f }
+                | Cause::Retry { run: f }
+                | Cause::SourcePoll { run: f }
+                | Cause::DependencyPoll { run: f } => {
+                    let cat = match rr.cause {
+                        Cause::Finalizer { .. } => Category::Finalizer,
+                        Cause::SourcePoll { .. } => Category::SourceWait,
+                        Cause::DependencyPoll { .. } => Category::DependencyPolling,
+                        _ => Category::RetryWait,
+                    };
+                    let fr = &t.runs[f];
+                    let fend = fr.end_ms.unwrap_or(fr.start_ms);
+                    if let Cause::DependencyPoll { .. } = rr.cause {
+                        // The dependency that turned Ready last before this poll released it.
+                        let best = m.objects[o]
+                            .depends_on
+                            .iter()
+                            .filter_map(|d| last_ready_before(t, *d, w.cursor))
+                            .max();
+                        if let Some((y, dr)) = best {
+                            if y >= fend {
+                                w.seg(y, Category::DependencyPolling, Some(o));
+                                return Some(dr);
+                            }
+                        }
+                    }
+                    w.seg(fend, cat, Some(o));
+                    // The failed/previous run's own phases.
+                    let apply_end = fr.apply_end_ms.unwrap_or(fend);
+                    w.seg(apply_end, Category::HealthWait, Some(o));
+                    w.seg(fr.start_ms, Category::Apply, Some(o));
+                    w.seg(fr.queued_ms, Category::QueueWait, Some(o));
+                    {
+                        r = f;
+                        continue;
+                    }
+                }
+                Cause::DependencyReady { run: d } => Some(d),
+                Cause::SourceArrived { .. } => {
+                    w.seg(t.flux_start_ms, Category::SourceWait, Some(o));
+                    None
+                }
+                Cause::ChartReady => {
+                    // The chart arrived (watch): before that the object waited on its source.
+                    match t.runs_of(o).iter().copied().filter(|x| *x < r).max() {
+                        Some(p) => {
+                            let pr = &t.runs[p];
+                            w.seg(
+                                pr.end_ms.unwrap_or(pr.start_ms),
+                                Category::SourceWait,
+                                Some(o),
+                            );
+                            w.seg(pr.start_ms, Category::Apply, Some(o));
+                            w.seg(pr.queued_ms, Category::QueueWait, Some(o));
+                            {
+                                r = p;
+                                continue;
+                            }
+                        }
+                        None => {
+                            w.seg(t.flux_start_ms, Category::SourceWait, Some(o));
+                            None
+                        }
+                    }
+                }
+                Cause::Interval { run: p } => {
+                    let pr = &t.runs[p];
+                    w.seg(
+                        pr.end_ms.unwrap_or(pr.start_ms),
+                        Category::QueueWait,
+                        Some(o),
+                    );
+                    Some(p)
+                }
+                Cause::Restart => {
+                    // Time lost to the restart: back to the object's previous run.
+                    let prev = t.runs_of(o).iter().copied().filter(|x| *x < r).max();
+                    match prev {
+                        Some(p) => {
+                            let pr = &t.runs[p];
+                            w.seg(pr.start_ms, Category::RetryWait, Some(o));
+                            w.seg(pr.queued_ms, Category::QueueWait, Some(o));
+                            {
+                                r = p;
+                                continue;
+                            }
+                        }
+                        None => None,
+                    }
+                }
             }
-        }
+        };
+        return next;
     }
 }

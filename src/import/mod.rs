@@ -389,9 +389,9 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         if work.is_empty() && !deferred.is_empty() {
             let pending = std::mem::take(&mut deferred);
             let last_round = pending.iter().all(|c| {
-                artifacts
-                    .get(get_str(&objects[*c].value, &["spec", "sourceRef", "name"]).unwrap_or(""))
-                    .is_none()
+                !artifacts.contains_key(
+                    get_str(&objects[*c].value, &["spec", "sourceRef", "name"]).unwrap_or(""),
+                )
             });
             for c in pending {
                 match walk_child(
@@ -414,6 +414,7 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         }
     }
     // dependsOn.
+    #[allow(clippy::needless_range_loop)]
     for i in 0..objects.len() {
         let o = &objects[i];
         let deps = o

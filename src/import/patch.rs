@@ -227,11 +227,7 @@ pub fn apply_patch(
 /// without a default become "" and are reported.
 pub fn substitute(v: &mut Value, vars: &BTreeMap<String, String>, unresolved: &mut Vec<String>) {
     match v {
-        Value::String(s) => {
-            if s.contains('$') {
-                *s = subst_str(s, vars, unresolved);
-            }
-        }
+        Value::String(s) if s.contains('$') => *s = subst_str(s, vars, unresolved),
         Value::Array(a) => a.iter_mut().for_each(|x| substitute(x, vars, unresolved)),
         Value::Object(m) => {
             let keys: Vec<String> = m.keys().filter(|k| k.contains("${")).cloned().collect();

@@ -96,12 +96,9 @@ impl Repo {
     /// The file at `rel`, or its `.j2` template.
     #[must_use]
     pub fn file(&self, rel: &str) -> Option<String> {
-        for cand in [rel.to_string(), format!("{rel}.j2")] {
-            if self.abs(&cand).is_file() {
-                return Some(cand);
-            }
-        }
-        None
+        [rel.to_string(), format!("{rel}.j2")]
+            .into_iter()
+            .find(|cand| self.abs(cand).is_file())
     }
 
     /// Whether `rel` is a directory.
