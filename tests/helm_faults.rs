@@ -145,3 +145,30 @@ fn certain_failure_on_the_root_blocks_the_tree() {
         );
     }
 }
+
+// R16 slowdown: factor 3 over [0, 1m). The Deployment is applied at 1.75s (finalizer 0.75 +
+// apply 1s), inside the window, so its 10s readiness becomes 30s: ready at 31.75s, seen by
+// the health poll at 1.75 + 6×5 = 31.75s. Without the fault: 11.75s.
+#[test]
+fn slowdown_window_stretches_readiness() {
+    let base = "kustomizations:\n  - name: a\n    wait: true\n    apply: 1s\n    resources:\n      - {kind: Deployment, name: d, namespace: default, ready: 10s}\n";
+    let (m0, o0) = run(base);
+    assert_eq!(ready(&m0, &o0, "a"), Some(11_750));
+    let (m, out) = run(&format!(
+        "{base}faults:\n  - {{type: slowdown, factor: 3, from: 0s, to: 1m}}\n"
+    ));
+    assert_eq!(ready(&m, &out, "a"), Some(31_750));
+}
+
+// R16 API-server outage [0, 10s): every reconcile in the window fails and is rate-limited
+// (controller-runtime: the per-item failure count is not reset until a success): attempts at
+// 0, 0.75, 2.25, 5.25s fail (delays 0.75, 1.5, 3, 6s); at 11.25s the finalizer step runs and
+// requeues with the 5th delay, 750ms·2⁴ = 12s → 23.25s; apply 1s → Ready 24.25s.
+#[test]
+fn api_outage_fails_reconciles_with_backoff() {
+    let y = "kustomizations:\n  - name: a\n    apply: 1s\nfaults:\n  - {type: outage, target: apiserver, from: 0s, to: 10s}\n";
+    let (m, out) = run(y);
+    let starts: Vec<u64> = runs_of(&m, &out, "a").iter().map(|r| r.start_ms).collect();
+    assert_eq!(starts, vec![0, 750, 2_250, 5_250, 11_250, 23_250]);
+    assert_eq!(ready(&m, &out, "a"), Some(24_250));
+}
