@@ -4,7 +4,7 @@
 use crate::analysis::critical_path::{critical_path, CriticalPath};
 use crate::analysis::stuck::{explain, StuckObject};
 use crate::flux::simulate;
-use crate::model::{Model, ObjectId};
+use crate::model::Model;
 use crate::trace::Trace;
 use rayon::prelude::*;
 
@@ -42,22 +42,7 @@ pub fn run_once(m: &Model, seed: u64, trial: u64) -> RunOutput {
     }
 }
 
-/// What Monte Carlo keeps of one trial (no per-event data).
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrialSummary {
-    /// Makespan (None: stuck).
-    pub makespan_ms: Option<u64>,
-    /// First Ready time per object.
-    pub ready_ms: Vec<Option<u64>>,
-    /// Objects on the critical path.
-    pub critical: Vec<ObjectId>,
-    /// Critical-path ms per category.
-    pub per_category_ms: [u64; 8],
-    /// Root cause of the first stuck object (stuck trials only).
-    pub stuck_root: Option<String>,
-    /// Engine events handled.
-    pub events: u64,
-}
+pub use crate::trace::TrialSummary;
 
 /// Summarises one trial.
 #[must_use]

@@ -291,3 +291,20 @@ impl Trace {
         self.run_offsets = offsets;
     }
 }
+
+/// What Monte Carlo keeps of one trial (no per-event data).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialSummary {
+    /// Makespan (None: stuck).
+    pub makespan_ms: Option<u64>,
+    /// First Ready time per object.
+    pub ready_ms: Vec<Option<u64>>,
+    /// Objects on the critical path.
+    pub critical: Vec<ObjectId>,
+    /// Critical-path ms per category.
+    pub per_category_ms: [u64; 8],
+    /// Root cause of the first stuck object (stuck trials only).
+    pub stuck_root: Option<String>,
+    /// Engine events handled.
+    pub events: u64,
+}

@@ -5,7 +5,7 @@
 use crate::analysis::stats::{mean_ci, percentile, sort_with_stuck};
 use crate::model::Model;
 use crate::rng::{name_hash, Purpose, TrialKey};
-use crate::runner::TrialSummary;
+use crate::trace::TrialSummary;
 use serde::Serialize;
 
 /// A change in one percentile, B − A, with a 95 % paired-bootstrap interval.
