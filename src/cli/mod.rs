@@ -417,6 +417,26 @@ fn cmd_import(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes `--json` and `--csv` outputs; prints the text summary unless one of them is stdout.
+fn write_outputs(
+    json: Option<&str>,
+    csv: Option<&str>,
+    json_text: &str,
+    csv_text: impl FnOnce() -> Result<String, String>,
+    text: &str,
+) -> Result<(), ExitCode> {
+    if let Some(p) = json {
+        emit(p, json_text.as_bytes())?;
+    }
+    if let Some(p) = csv {
+        emit(p, csv_text().map_err(fail)?.as_bytes())?;
+    }
+    if json != Some("-") && csv != Some("-") {
+        print!("{text}");
+    }
+    Ok(())
+}
+
 fn save_chart<C: fluxsim::report::chart::Chart>(
     dir: &std::path::Path,
     name: &str,
@@ -571,20 +591,7 @@ pub fn main() -> ExitCode {
             let m = load_model(&scenario)?;
             let out = run_once(&m, seed, trial);
             let rep = RunReport::new(&m, &out);
-            let to_stdout = json.as_deref() == Some("-") || csv.as_deref() == Some("-");
-            if let Some(p) = &json {
-                emit(p, rep.to_json().as_bytes())?;
-            }
-            if let Some(p) = &csv {
-                let c = rep.to_csv().map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                })?;
-                emit(p, c.as_bytes())?;
-            }
-            if !to_stdout {
-                print!("{}", rep.to_text());
-            }
+            write_outputs(json.as_deref(), csv.as_deref(), &rep.to_json(), || rep.to_csv(), &rep.to_text())?;
             Ok(if rep.stuck { ExitCode::from(1) } else { ExitCode::SUCCESS })
         })(),
         Cmd::Mc { scenario, trials, seed, threads, json, csv } => (|| {
@@ -594,20 +601,7 @@ pub fn main() -> ExitCode {
             }
             let m = load_model(&scenario)?;
             let rep = run_mc(&m, seed, trials, threads)?;
-            let to_stdout = json.as_deref() == Some("-") || csv.as_deref() == Some("-");
-            if let Some(p) = &json {
-                emit(p, rep.to_json().as_bytes())?;
-            }
-            if let Some(p) = &csv {
-                let c = rep.to_csv().map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                })?;
-                emit(p, c.as_bytes())?;
-            }
-            if !to_stdout {
-                print!("{}", rep.to_text());
-            }
+            write_outputs(json.as_deref(), csv.as_deref(), &rep.to_json(), || rep.to_csv(), &rep.to_text())?;
             Ok(ExitCode::SUCCESS)
         })(),
         Cmd::Compare { a, b, add_dep, remove_dep, set, trials, seed, threads, json, markdown, chart } => cmd_compare(&a, b.as_deref(), &add_dep, &remove_dep, &set, trials, seed, threads, json.as_deref(), markdown.as_deref(), chart.as_deref()),

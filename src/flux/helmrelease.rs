@@ -15,21 +15,8 @@ const CHART_REQUEUE_MS: u64 = 30_000;
 impl World<'_> {
     /// H1–H7, then the install/upgrade starts.
     pub(crate) fn hr_start(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
         let obj = &self.m.objects[o];
-        if self.api_down(now) {
-            self.finish(o, Outcome::ApiUnavailable, s);
-            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
-            return;
-        }
-        if !self.obj[o].finalizer {
-            self.obj[o].finalizer = true;
-            self.finish(o, Outcome::FinalizerAdded, s);
-            self.requeue_rate_limited(o, Cause::Finalizer { run }, s);
-            return;
-        }
-        if obj.suspend {
-            self.finish(o, Outcome::Suspended, s);
+        if self.common_prelude(o, run, s) {
             return;
         }
         if self.obj[o].stalled {

@@ -11,22 +11,8 @@ use crate::trace::{Cause, FailWhy, Outcome};
 impl World<'_> {
     /// S1–S7: finalizer, suspend, source, dependencies; then the apply starts.
     pub(crate) fn ks_start(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
         let obj = &self.m.objects[o];
-        if self.api_down(now) {
-            self.finish(o, Outcome::ApiUnavailable, s);
-            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
-            return;
-        }
-        if !self.obj[o].finalizer {
-            // R4: the first reconcile only adds the finalizer; Requeue:true → 750ms later.
-            self.obj[o].finalizer = true;
-            self.finish(o, Outcome::FinalizerAdded, s);
-            self.requeue_rate_limited(o, Cause::Finalizer { run }, s);
-            return;
-        }
-        if obj.suspend {
-            self.finish(o, Outcome::Suspended, s);
+        if self.common_prelude(o, run, s) {
             return;
         }
         // S5 (R5): the source's artifact must exist.

@@ -317,6 +317,34 @@ impl<'m> World<'m> {
         run
     }
 
+    /// The steps every reconcile starts with (R4, R16, `spec.suspend`): an API-server outage
+    /// fails it with a rate-limited requeue; the first reconcile only adds the finalizer;
+    /// a suspended object stops. Returns true when the run ended here.
+    pub(crate) fn common_prelude(
+        &mut self,
+        o: ObjectId,
+        run: usize,
+        s: &mut Scheduler<Ev>,
+    ) -> bool {
+        let now = s.now().0;
+        if self.api_down(now) {
+            self.finish(o, Outcome::ApiUnavailable, s);
+            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+            return true;
+        }
+        if !self.obj[o].finalizer {
+            self.obj[o].finalizer = true;
+            self.finish(o, Outcome::FinalizerAdded, s);
+            self.requeue_rate_limited(o, Cause::Finalizer { run }, s);
+            return true;
+        }
+        if self.m.objects[o].suspend {
+            self.finish(o, Outcome::Suspended, s);
+            return true;
+        }
+        false
+    }
+
     /// Rate-limited requeue (`Requeue: true` or an error): 750ms·2ⁿ, n then grows.
     pub(crate) fn requeue_rate_limited(
         &mut self,
