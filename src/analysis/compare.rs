@@ -2,7 +2,7 @@
 //! per-trial makespan differences, their mean with a CI, percentile changes with paired
 //! bootstrap CIs, the share of trials where B is faster, and the objects that moved most.
 
-use crate::analysis::stats::{mean_ci, percentile, sort_with_stuck};
+use crate::analysis::stats::{percentile, sort_with_stuck};
 use crate::model::Model;
 use crate::rng::{name_hash, Purpose, TrialKey};
 use crate::trace::TrialSummary;
@@ -166,7 +166,6 @@ pub fn compare(
         };
         (Some(m), hw)
     };
-    let _ = mean_ci;
     let (mut faster, mut slower, mut equal) = (0u64, 0u64, 0u64);
     for (x, y) in mka.iter().zip(&mkb) {
         match (x, y) {

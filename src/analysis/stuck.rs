@@ -161,8 +161,6 @@ impl Ex<'_> {
                 self.target(tgt);
             }
             Some((Outcome::InProgress, _)) => {
-                let now = self.t.end_ms;
-                let _ = now;
                 self.chain.push(format!(
                     "{name} is reconciling (health check / Helm wait in progress)"
                 ));

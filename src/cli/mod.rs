@@ -508,10 +508,7 @@ fn cmd_chart(
 }
 
 pub(crate) fn load_model(path: &str) -> Result<Model, ExitCode> {
-    let sc = scenario::load(std::path::Path::new(path)).map_err(|d| {
-        eprintln!("{d}");
-        ExitCode::from(2)
-    })?;
+    let sc = load_scenario(path)?;
     build(&sc).map_err(|d| {
         eprintln!("{d}");
         ExitCode::from(2)

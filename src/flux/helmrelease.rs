@@ -4,7 +4,7 @@ use super::{
     Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
 };
 use crate::engine::Scheduler;
-use crate::model::{ObjectId, Target};
+use crate::model::ObjectId;
 use crate::rng::Purpose;
 use crate::time::SimTime;
 use crate::trace::{Cause, FailWhy, Outcome};
@@ -74,7 +74,7 @@ impl World<'_> {
     pub(crate) fn chart_ready(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].chart_ready = true;
         let now = s.now().0;
-        self.enqueue(o, now, Cause::ChartReady, now, s);
+        self.enqueue(o, now, Cause::ChartReady, now);
     }
 
     /// Chart CRDs first (install only), waited for ≤ 60s.
@@ -237,6 +237,3 @@ impl World<'_> {
         }
     }
 }
-
-#[allow(dead_code)]
-fn _assert_target_used(_: Target) {}

@@ -210,14 +210,7 @@ impl<'m> World<'m> {
 
     /// Adds an object to its controller's work queue (R2): one pending entry per object, the
     /// earlier ready time wins; while it runs, one follow-up run is remembered.
-    pub(crate) fn enqueue(
-        &mut self,
-        o: ObjectId,
-        ready_at: u64,
-        cause: Cause,
-        cause_ms: u64,
-        s: &mut Scheduler<Ev>,
-    ) {
+    pub(crate) fn enqueue(&mut self, o: ObjectId, ready_at: u64, cause: Cause, cause_ms: u64) {
         let st = &mut self.obj[o];
         if !st.created {
             return;
@@ -243,7 +236,6 @@ impl<'m> World<'m> {
         }
         st.pending = Some(e);
         self.ctl[c].queue.push(Reverse((ready_at, e.seq, o)));
-        let _ = s;
     }
 
     fn dispatch(&mut self, c: usize, s: &mut Scheduler<Ev>) {
@@ -312,7 +304,7 @@ impl<'m> World<'m> {
         }
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
         if let Some(f) = self.obj[o].followup.take() {
-            self.enqueue(o, f.ready_at, f.cause, f.cause_ms, s);
+            self.enqueue(o, f.ready_at, f.cause, f.cause_ms);
         }
         run
     }
@@ -355,7 +347,7 @@ impl<'m> World<'m> {
         let d = rate_limit_delay(self.obj[o].rl_n);
         self.obj[o].rl_n += 1;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now, s);
+        self.enqueue(o, now + d, cause, now);
     }
 
     /// `RequeueAfter` with no error: the rate limiter forgets the object.
@@ -368,7 +360,7 @@ impl<'m> World<'m> {
     ) {
         self.obj[o].rl_n = 0;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now, s);
+        self.enqueue(o, now + d, cause, now);
     }
 
     /// d·(1 + 0.05·U[−1, 1]) with a keyed draw.
@@ -410,7 +402,7 @@ impl<'m> World<'m> {
                 ObjKind::HelmRelease => self.m.helm.watch_dependencies,
             };
             if watch {
-                self.enqueue(d, now, Cause::DependencyReady { run }, now, s);
+                self.enqueue(d, now, Cause::DependencyReady { run }, now);
             }
         }
     }
@@ -422,7 +414,7 @@ impl<'m> World<'m> {
         }
         self.obj[o].created = true;
         let now = s.now().0;
-        self.enqueue(o, now, cause, now, s);
+        self.enqueue(o, now, cause, now);
     }
 
     /// kstatus of a health-check target (R13, R15).
@@ -503,7 +495,7 @@ impl<'m> World<'m> {
         let order = self.m.init_order.clone();
         for o in order {
             if self.m.objects[o].source == Some(i) {
-                self.enqueue(o, now, Cause::SourceArrived { source: i }, now, s);
+                self.enqueue(o, now, Cause::SourceArrived { source: i }, now);
             }
         }
     }
@@ -540,7 +532,7 @@ impl<'m> World<'m> {
         let order = self.m.init_order.clone();
         for o in order {
             if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
-                self.enqueue(o, now, Cause::Restart, now, s);
+                self.enqueue(o, now, Cause::Restart, now);
             }
         }
     }
