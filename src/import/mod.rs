@@ -116,6 +116,19 @@ pub struct ImportOptions {
     pub source_root: Option<String>,
 }
 
+/// ConfigMap data by (namespace, name), for `postBuild.substituteFrom`.
+type ConfigMaps = BTreeMap<(String, String), BTreeMap<String, String>>;
+
+/// What resolving a child Kustomization's path needs besides the repository: where each
+/// source's paths start, the ArtifactGenerator rules and the ConfigMaps seen so far.
+struct Sources {
+    entry: String,
+    forced_root: Option<String>,
+    roots: BTreeMap<(String, String), String>,
+    artifacts: Artifacts,
+    configmaps: ConfigMaps,
+}
+
 /// ExternalArtifact name → copy rules (source kind, source name, from, to).
 type Artifacts = BTreeMap<String, Vec<(String, String, String, String)>>;
 
@@ -234,15 +247,18 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         });
     }
     // ConfigMaps for substituteFrom, anywhere in the repo: scanned lazily from walked docs.
-    let mut configmaps: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
     let root_docs = repo.build_dir(&entry, 0);
     let mut objects: Vec<Found> = vec![];
     let mut index: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
     let mut resource_sets = vec![];
-    let mut artifacts = artifact_map(&root_docs);
-    // Source roots per (kind, name): where that source's paths start in this repository.
-    let forced_root: Option<String> = opts.source_root.clone().map(|s| join("", &s));
-    let mut roots: BTreeMap<(String, String), String> = BTreeMap::new();
+    // Source roots per (kind, name) are detected on first use unless forced.
+    let mut src = Sources {
+        entry: entry.clone(),
+        forced_root: opts.source_root.clone().map(|s| join("", &s)),
+        roots: BTreeMap::new(),
+        artifacts: artifact_map(&root_docs),
+        configmaps: BTreeMap::new(),
+    };
     let mut deferred: Vec<usize> = vec![];
     // Work list: (documents built for a parent, parent index).
     let mut work: Vec<(Vec<Doc>, Option<usize>)> = vec![(root_docs, None)];
@@ -280,10 +296,10 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
                             .collect()
                     })
                     .unwrap_or_default();
-                configmaps.entry((ns, name)).or_insert(data);
+                src.configmaps.entry((ns, name)).or_insert(data);
             }
         }
-        artifacts.extend(artifact_map(&docs));
+        src.artifacts.extend(artifact_map(&docs));
         let parent_ns = parent.map_or_else(
             || "flux-system".to_string(),
             |p| objects[p].namespace.clone(),
@@ -365,18 +381,9 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         // Walk each child Kustomization's path.
         for &c in children.iter().rev() {
             if objects[c].kind == "Kustomization" {
-                if let Some(docs) = walk_child(
-                    &mut repo,
-                    &objects,
-                    c,
-                    &entry,
-                    &forced_root,
-                    &mut roots,
-                    &artifacts,
-                    &configmaps,
-                    &mut warnings,
-                    false,
-                ) {
+                if let Some(docs) =
+                    walk_child(&mut repo, &mut src, &objects, c, &mut warnings, false)
+                {
                     work.push((docs, Some(c)));
                 } else if get_str(&objects[c].value, &["spec", "sourceRef", "kind"])
                     == Some("ExternalArtifact")
@@ -389,23 +396,12 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         if work.is_empty() && !deferred.is_empty() {
             let pending = std::mem::take(&mut deferred);
             let last_round = pending.iter().all(|c| {
-                !artifacts.contains_key(
+                !src.artifacts.contains_key(
                     get_str(&objects[*c].value, &["spec", "sourceRef", "name"]).unwrap_or(""),
                 )
             });
             for c in pending {
-                match walk_child(
-                    &mut repo,
-                    &objects,
-                    c,
-                    &entry,
-                    &forced_root,
-                    &mut roots,
-                    &artifacts,
-                    &configmaps,
-                    &mut warnings,
-                    last_round,
-                ) {
+                match walk_child(&mut repo, &mut src, &objects, c, &mut warnings, last_round) {
                     Some(docs) => work.push((docs, Some(c))),
                     None if !last_round => deferred.push(c),
                     None => {}
@@ -452,7 +448,8 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
     if repo.jinja_files > 0 {
         all_warnings.push(Warning { file: String::new(), line: 0, message: format!("{} makejinja (.j2) templates were read by stripping `#% %#` blocks and replacing `#{{ }}#` expressions: every conditional branch is kept, so the graph is a superset", repo.jinja_files) });
     }
-    let source_root = roots
+    let source_root = src
+        .roots
         .iter()
         .map(|((k, n), r)| format!("{k}/{n} → `{r}/`"))
         .collect::<Vec<_>>()
@@ -471,16 +468,11 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
 /// Resolves and builds the path of Kustomization `c`. None when its source is external, its
 /// ExternalArtifact is not (yet) known, or the path is missing (each reported, except a not-yet
 /// known artifact unless `report_unknown`).
-#[allow(clippy::too_many_arguments)]
 fn walk_child(
     repo: &mut Repo,
+    src: &mut Sources,
     objects: &[Found],
     c: usize,
-    entry: &str,
-    forced_root: &Option<String>,
-    roots: &mut BTreeMap<(String, String), String>,
-    artifacts: &Artifacts,
-    configmaps: &BTreeMap<(String, String), BTreeMap<String, String>>,
     warnings: &mut Vec<Warning>,
     report_unknown: bool,
 ) -> Option<Vec<Doc>> {
@@ -494,17 +486,17 @@ fn walk_child(
         .unwrap_or("")
         .to_string();
     let mut root_of = |k: &str, n: &str, p: &str| -> String {
-        if let Some(f) = forced_root {
+        if let Some(f) = &src.forced_root {
             return f.clone();
         }
-        roots
+        src.roots
             .entry((k.to_string(), n.to_string()))
-            .or_insert_with(|| detect_root(repo, entry, p))
+            .or_insert_with(|| detect_root(repo, &src.entry, p))
             .clone()
     };
     let dir = if sk == "ExternalArtifact" {
         let p = join("", &path);
-        let Some(rules) = artifacts.get(&sn) else {
+        let Some(rules) = src.artifacts.get(&sn) else {
             if report_unknown {
                 warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("ExternalArtifact `{sn}` of `{}/{}` has no ArtifactGenerator in the walk (opaque leaf)", o.namespace, o.name) });
             }
@@ -556,8 +548,8 @@ fn walk_child(
         }
         cand
     };
-    if dir == entry || !repo.is_dir(&dir) {
-        if dir != entry {
+    if dir == src.entry || !repo.is_dir(&dir) {
+        if dir != src.entry {
             warnings.push(Warning {
                 file: o.file.clone(),
                 line: o.line,
@@ -588,7 +580,14 @@ fn walk_child(
             }
         }
     }
-    let unresolved = flux_postprocess(v, &mut docs, configmaps, &o.namespace, warnings, &o.file);
+    let unresolved = flux_postprocess(
+        v,
+        &mut docs,
+        &src.configmaps,
+        &o.namespace,
+        warnings,
+        &o.file,
+    );
     if !unresolved.is_empty() {
         warnings.push(Warning {
             file: o.file.clone(),

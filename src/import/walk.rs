@@ -233,23 +233,18 @@ impl Repo {
             }
         }
         // patches (and the older patchesStrategicMerge / patchesJson6902).
-        let mut patches: Vec<(Value, Target, bool)> = vec![];
+        let mut patches: Vec<PatchDoc> = vec![];
         for p in k
             .get("patches")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default()
         {
-            let target = Target::from_value(p.get("target"));
-            let has_target = p.get("target").is_some();
-            if let Some(text) = get_str(&p, &["patch"]) {
-                patches.extend(
-                    parse_docs(kfile, text)
-                        .0
-                        .into_iter()
-                        .map(|d| (d.value, target.clone(), has_target)),
+            if let Some(path) = get_str(&p, &["path"]).filter(|_| p.get("patch").is_none()) {
+                let (target, has_target) = (
+                    Target::from_value(p.get("target")),
+                    p.get("target").is_some(),
                 );
-            } else if let Some(path) = get_str(&p, &["path"]) {
                 match self.file(&join(dir, path)) {
                     Some(f) => patches.extend(
                         self.docs(&f)
@@ -258,6 +253,8 @@ impl Repo {
                     ),
                     None => self.warn(kfile, 0, format!("patch file `{path}` not found")),
                 }
+            } else {
+                patches.extend(inline_patch(&p, kfile));
             }
         }
         for path in list(&k, "patchesStrategicMerge") {
@@ -269,20 +266,49 @@ impl Repo {
                 );
             }
         }
-        for (patch, target, has_target) in &patches {
-            for d in &mut out {
-                let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
-                for pr in problems {
-                    self.warnings.push(Warning {
-                        file: kfile.to_string(),
-                        line: 0,
-                        message: format!("patch: {pr}"),
-                    });
-                }
-            }
-        }
+        apply_patches(&mut out, &patches, kfile, "patch", &mut self.warnings);
         replacements(&k, &mut out);
         out
+    }
+}
+
+/// A patch document with its target and whether a target was given.
+type PatchDoc = (Value, Target, bool);
+
+/// The documents of an inline `patch:` entry of a `patches:` list (kustomize or Flux).
+fn inline_patch(entry: &Value, file: &str) -> Vec<PatchDoc> {
+    let (target, has_target) = (
+        Target::from_value(entry.get("target")),
+        entry.get("target").is_some(),
+    );
+    get_str(entry, &["patch"])
+        .map(|text| {
+            parse_docs(file, text)
+                .0
+                .into_iter()
+                .map(|d| (d.value, target.clone(), has_target))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Applies each patch, in order, to every document; problems become warnings on `file`.
+fn apply_patches(
+    docs: &mut [Doc],
+    patches: &[PatchDoc],
+    file: &str,
+    what: &str,
+    warnings: &mut Vec<Warning>,
+) {
+    for (patch, target, has_target) in patches {
+        for d in docs.iter_mut() {
+            let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
+            warnings.extend(problems.into_iter().map(|pr| Warning {
+                file: file.to_string(),
+                line: 0,
+                message: format!("{what}: {pr}"),
+            }));
+        }
     }
 }
 
@@ -372,29 +398,14 @@ pub fn flux_postprocess(
     warnings: &mut Vec<Warning>,
     ks_file: &str,
 ) -> Vec<String> {
-    for p in ks
+    let patches: Vec<PatchDoc> = ks
         .pointer("/spec/patches")
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        let target = Target::from_value(p.get("target"));
-        let has_target = p.get("target").is_some();
-        if let Some(text) = get_str(&p, &["patch"]) {
-            for pd in parse_docs(ks_file, text).0 {
-                for d in docs.iter_mut() {
-                    let (_, problems) = apply_patch(&mut d.value, &pd.value, &target, has_target);
-                    for pr in problems {
-                        warnings.push(Warning {
-                            file: ks_file.to_string(),
-                            line: 0,
-                            message: format!("spec.patches: {pr}"),
-                        });
-                    }
-                }
-            }
-        }
-    }
+        .into_iter()
+        .flatten()
+        .flat_map(|p| inline_patch(p, ks_file))
+        .collect();
+    apply_patches(docs, &patches, ks_file, "spec.patches", warnings);
     if let Some(tns) = ks.pointer("/spec/targetNamespace").and_then(Value::as_str) {
         for d in docs.iter_mut() {
             set_namespace(&mut d.value, tns);
