@@ -77,13 +77,23 @@ fn diff(a: Option<u64>, b: Option<u64>) -> Option<i64> {
 /// Bootstrap resamples for percentile-change intervals.
 pub const BOOTSTRAP_RESAMPLES: u32 = 400;
 
-fn pct_change(a: &[Option<u64>], b: &[Option<u64>], p: f64, seed: u64) -> PercentileChange {
-    let sa = sort_with_stuck(a);
-    let sb = sort_with_stuck(b);
-    let (va, vb) = (percentile(&sa, p), percentile(&sb, p));
+/// Percentile changes for each of `ps`, with 95 % paired-bootstrap intervals. One set of
+/// resamples (shared by A and B, and by every percentile) serves all of them.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+fn pct_changes(
+    a: &[Option<u64>],
+    b: &[Option<u64>],
+    ps: &[f64],
+    seed: u64,
+) -> Vec<PercentileChange> {
+    let (sa, sb) = (sort_with_stuck(a), sort_with_stuck(b));
     let n = a.len();
-    let mut boots: Vec<i64> = Vec::with_capacity(BOOTSTRAP_RESAMPLES as usize);
-    let mut stuck_boot = 0u32;
+    let mut boots: Vec<Vec<i64>> = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES as usize); ps.len()];
+    let mut stuck_boot = vec![0u32; ps.len()];
     let key = TrialKey::new(seed, u64::MAX);
     let mut ra = vec![None; n];
     let mut rb = vec![None; n];
@@ -93,45 +103,45 @@ fn pct_change(a: &[Option<u64>], b: &[Option<u64>], p: f64, seed: u64) -> Percen
         for i in 0..n {
             if i % 32 == 0 && i > 0 {
                 // A stream window holds 256 words (128 draws): move to a fresh window per 32.
-                #[allow(clippy::cast_possible_truncation)]
                 let c = (i / 32) as u32;
                 s = key.stream(name_hash("bootstrap"), Purpose::Jitter, (k << 16) + c);
             }
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                clippy::cast_precision_loss
-            )]
             let j = ((s.uniform() * n as f64) as usize).min(n - 1);
             ra[i] = a[j];
             rb[i] = b[j];
         }
-        let (x, y) = (
-            percentile(&sort_with_stuck(&ra), p),
-            percentile(&sort_with_stuck(&rb), p),
-        );
-        match diff(x, y) {
-            Some(d) => boots.push(d),
-            None => stuck_boot += 1,
+        let (xa, xb) = (sort_with_stuck(&ra), sort_with_stuck(&rb));
+        for (q, p) in ps.iter().enumerate() {
+            match diff(percentile(&xa, *p), percentile(&xb, *p)) {
+                Some(d) => boots[q].push(d),
+                None => stuck_boot[q] += 1,
+            }
         }
     }
-    boots.sort_unstable();
-    let (lo, hi) = if boots.is_empty() || stuck_boot > BOOTSTRAP_RESAMPLES / 40 {
-        (None, None)
-    } else {
-        let m = boots.len();
-        (
-            Some(boots[(m as f64 * 0.025) as usize]),
-            Some(boots[((m as f64 * 0.975) as usize).min(m - 1)]),
-        )
-    };
-    PercentileChange {
-        a: va,
-        b: vb,
-        change_ms: diff(va, vb),
-        ci_low_ms: lo,
-        ci_high_ms: hi,
-    }
+    ps.iter()
+        .enumerate()
+        .map(|(q, p)| {
+            let bq = &mut boots[q];
+            bq.sort_unstable();
+            let (lo, hi) = if bq.is_empty() || stuck_boot[q] > BOOTSTRAP_RESAMPLES / 40 {
+                (None, None)
+            } else {
+                let m = bq.len();
+                (
+                    Some(bq[(m as f64 * 0.025) as usize]),
+                    Some(bq[((m as f64 * 0.975) as usize).min(m - 1)]),
+                )
+            };
+            let (va, vb) = (percentile(&sa, *p), percentile(&sb, *p));
+            PercentileChange {
+                a: va,
+                b: vb,
+                change_ms: diff(va, vb),
+                ci_low_ms: lo,
+                ci_high_ms: hi,
+            }
+        })
+        .collect()
 }
 
 /// Compares paired trial summaries (same seed, same trial indices).
@@ -231,6 +241,9 @@ pub fn compare(
             .then(x.name.cmp(&y.name))
     });
     objects.truncate(15);
+    let [p50, p95]: [PercentileChange; 2] = pct_changes(&mka, &mkb, &[0.5, 0.95], seed)
+        .try_into()
+        .expect("two percentiles");
     let stuck = |v: &[Option<u64>]| share(v.iter().filter(|x| x.is_none()).count() as u64);
     Comparison {
         trials: n as u64,
@@ -240,8 +253,8 @@ pub fn compare(
         b_faster_share: share(faster),
         b_slower_share: share(slower),
         equal_share: share(equal),
-        p50: pct_change(&mka, &mkb, 0.5, seed),
-        p95: pct_change(&mka, &mkb, 0.95, seed),
+        p50,
+        p95,
         a_stuck_probability: stuck(&mka),
         b_stuck_probability: stuck(&mkb),
         objects,
