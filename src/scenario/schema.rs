@@ -4,6 +4,7 @@
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A string with its position in the file.
@@ -63,6 +64,8 @@ pub struct RawController {
     pub requeue_dependency: Option<S>,
     /// What-if: the proposed dependency watch (kustomize-controller PR 1412).
     pub watch_dependencies: Option<bool>,
+    /// `--feature-gates`, as a map of gate name to value (SPEC R18).
+    pub feature_gates: Option<Spanned<BTreeMap<String, bool>>>,
 }
 
 /// A source object.
@@ -188,9 +191,34 @@ pub struct RawKustomization {
     pub suspend: Option<bool>,
     /// Fetch + build + dry-run + apply duration per attempt (default 1s).
     pub apply: Option<Spanned<RawDist>>,
+    /// `spec.postBuild` (only `substituteFrom` matters for timing: SPEC R5b).
+    pub post_build: Option<RawPostBuild>,
     /// What it applies.
     #[serde(default)]
     pub resources: Vec<Spanned<RawWorkload>>,
+}
+
+/// `spec.postBuild`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawPostBuild {
+    /// `substituteFrom`: ConfigMaps and Secrets in the Kustomization's namespace. One that does
+    /// not exist (not applied by any Kustomization or HelmRelease, not in `bootstrap`) and is not
+    /// `optional` fails the build.
+    #[serde(default)]
+    pub substitute_from: Vec<Spanned<RawSubstituteRef>>,
+}
+
+/// One `substituteFrom` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSubstituteRef {
+    /// `ConfigMap` or `Secret`.
+    pub kind: S,
+    /// Name.
+    pub name: S,
+    /// `optional: true`: a missing object is no error.
+    pub optional: Option<bool>,
 }
 
 /// HelmRelease `spec.install`.
@@ -296,6 +324,21 @@ pub struct RawWorkload {
     pub fail_probability: Option<Spanned<f64>>,
     /// Job `backoffLimit` (default 6).
     pub backoff_limit: Option<u32>,
+    /// The readiness profile is a guess (written by `fluxsim import`); reports say when a
+    /// verdict rests on it.
+    pub guessed: Option<bool>,
+    /// The readiness profile was fitted from a real cluster (written by `fluxsim calibrate`).
+    pub observed: Option<RawObserved>,
+}
+
+/// Where an observed readiness profile came from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawObserved {
+    /// Number of samples it was fitted from.
+    pub samples: u32,
+    /// Where the samples came from (dump files).
+    pub source: Option<String>,
 }
 
 /// An injected fault (R16).
