@@ -4,8 +4,7 @@
 //! Adding or removing an object or an edge changes no other object's key, so its draws are
 //! unchanged: this is what makes paired what-if comparisons precise. The only place RNGs are made.
 
-#[cfg(test)]
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_core::{RngCore, SeedableRng};
 
 /// What a draw is for. Part of the stream key, so two purposes never share numbers.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -147,15 +146,35 @@ pub fn chacha8_block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
 }
 
 impl Stream {
-    /// The next 64 bits of the keystream (low word first, as `rand_chacha`).
+    fn refill(&mut self) {
+        self.buf = chacha8_block(&self.key, self.counter, self.nonce);
+        self.counter = self.counter.wrapping_add(1);
+        self.idx = 0;
+    }
+
+    /// The next 64 bits of the keystream (low word first, as `rand_chacha`; a word left over
+    /// at the end of a block is the low half, as `rand_core`'s block RNG does).
     pub fn next_u64(&mut self) -> u64 {
         if self.idx >= 16 {
-            self.buf = chacha8_block(&self.key, self.counter, self.nonce);
-            self.counter = self.counter.wrapping_add(1);
-            self.idx = 0;
+            self.refill();
+        } else if self.idx == 15 {
+            let lo = u64::from(self.buf[15]);
+            self.refill();
+            self.idx = 1;
+            return lo | (u64::from(self.buf[0]) << 32);
         }
         let v = u64::from(self.buf[self.idx]) | (u64::from(self.buf[self.idx + 1]) << 32);
         self.idx += 2;
+        v
+    }
+
+    /// The next 32 bits of the keystream.
+    pub fn next_u32(&mut self) -> u32 {
+        if self.idx >= 16 {
+            self.refill();
+        }
+        let v = self.buf[self.idx];
+        self.idx += 1;
         v
     }
 
@@ -168,6 +187,43 @@ impl Stream {
     /// A uniform number in (0, 1].
     pub fn uniform_open0(&mut self) -> f64 {
         1.0 - self.uniform()
+    }
+}
+
+/// `rand_core` interface, so library users can drive `rand`'s distributions from the same
+/// keystream. Every output is the same as `rand_chacha::ChaCha8Rng`'s for the same position.
+impl RngCore for Stream {
+    fn next_u32(&mut self) -> u32 {
+        Stream::next_u32(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        Stream::next_u64(self)
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        // Whole words are consumed, little-endian, as `rand_core::block::BlockRng` does.
+        for chunk in dst.chunks_mut(4) {
+            let w = Stream::next_u32(self).to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+    }
+}
+
+/// A `Stream` seeded directly (stream id 0, word position 0): the same keystream as
+/// `rand_chacha::ChaCha8Rng::from_seed(seed)`.
+impl SeedableRng for Stream {
+    type Seed = [u8; 32];
+    fn from_seed(seed: [u8; 32]) -> Self {
+        let mut key = [0u32; 8];
+        for (k, c) in key.iter_mut().zip(seed.chunks_exact(4)) {
+            *k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        Stream {
+            key,
+            nonce: 0,
+            counter: 0,
+            buf: [0; 16],
+            idx: 16,
+        }
     }
 }
 
@@ -219,6 +275,27 @@ mod tests {
                 assert_eq!(ours.next_u64(), theirs.next_u64());
             }
         }
+    }
+
+    /// Mixed 32/64-bit draws and byte fills through `rand_core` stay on rand_chacha's
+    /// keystream, including a 64-bit draw that straddles a block boundary.
+    #[test]
+    fn rand_core_interface_matches_rand_chacha() {
+        let seed = TrialKey::new(7, 1).seed();
+        let mut ours = Stream::from_seed(seed);
+        let mut theirs = rand_chacha::ChaCha8Rng::from_seed(seed);
+        for i in 0..100 {
+            if i % 3 == 0 {
+                assert_eq!(RngCore::next_u32(&mut ours), theirs.next_u32());
+            } else {
+                assert_eq!(RngCore::next_u64(&mut ours), theirs.next_u64());
+            }
+        }
+        let (mut a, mut b) = ([0u8; 37], [0u8; 37]);
+        ours.fill_bytes(&mut a);
+        theirs.fill_bytes(&mut b);
+        assert_eq!(a, b);
+        assert_eq!(RngCore::next_u64(&mut ours), theirs.next_u64());
     }
 
     #[test]
