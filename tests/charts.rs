@@ -1,4 +1,5 @@
 //! Issue 7: charts and exports are produced, decode, parse, and are byte-identical per seed.
+#![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
