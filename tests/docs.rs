@@ -82,3 +82,24 @@ fn bare_rule_numbers_are_found() {
     assert_eq!(bare_rule_number("(R5b)"), Some("R5b"));
     assert_eq!(bare_rule_number("RFC3339 and R2D2s"), None);
 }
+
+/// The composite GitHub Action parses, and every `inputs.X` it uses is declared (a typo there
+/// would silently be an empty string on GitHub).
+#[test]
+fn github_action_inputs_are_declared() {
+    let text = include_str!("../action.yml");
+    let doc: serde_json::Value = serde_saphyr::from_str(text).expect("action.yml is YAML");
+    let inputs = doc["inputs"].as_object().expect("inputs");
+    assert!(inputs.contains_key("scenario") && inputs.contains_key("baseline"));
+    assert_eq!(doc["runs"]["using"], "composite");
+    let mut used = 0;
+    for part in text.split("inputs.").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        assert!(inputs.contains_key(&name), "action.yml uses undeclared input {name}");
+        used += 1;
+    }
+    assert!(used >= 6, "only {used} uses of inputs found");
+}
