@@ -32,14 +32,14 @@ pub fn home_ops(n: usize, seed: u64, concurrent: u32) -> String {
             #[allow(clippy::cast_possible_truncation)]
             let h = (splitmix(&mut x) % hubs as u64) as usize;
             deps.push(h);
-            if splitmix(&mut x) % 2 == 0 {
+            if splitmix(&mut x).is_multiple_of(2) {
                 #[allow(clippy::cast_possible_truncation)]
                 let h2 = (splitmix(&mut x) % hubs as u64) as usize;
                 if h2 != h {
                     deps.push(h2);
                 }
             }
-            if splitmix(&mut x) % 5 == 0 {
+            if splitmix(&mut x).is_multiple_of(5) {
                 #[allow(clippy::cast_possible_truncation)]
                 let a = hubs + (splitmix(&mut x) % (i - hubs + 1) as u64) as usize;
                 if a < i {

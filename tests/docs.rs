@@ -98,7 +98,10 @@ fn github_action_inputs_are_declared() {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
-        assert!(inputs.contains_key(&name), "action.yml uses undeclared input {name}");
+        assert!(
+            inputs.contains_key(&name),
+            "action.yml uses undeclared input {name}"
+        );
         used += 1;
     }
     assert!(used >= 6, "only {used} uses of inputs found");

@@ -546,7 +546,7 @@ pub(crate) fn run_mc(
     let pb = progress_bar(trials);
     let cb = |n: u64| {
         if let Some(p) = &pb {
-            if n % 64 == 0 || n == trials {
+            if n.is_multiple_of(64) || n == trials {
                 p.set_position(n);
             }
         }

@@ -1,6 +1,7 @@
 //! Input format only: a scenario file → raw structs ([`schema::RawScenario`]), with parse errors
 //! that name the file, line and column. No Flux semantics here.
 
+pub mod builder;
 pub mod diag;
 pub mod edit;
 pub mod schema;
