@@ -2,6 +2,7 @@
 //! `--set`. Editing the raw form keeps Flux's defaults honest (e.g. a new `interval` moves the
 //! default `retryInterval` and `timeout` with it, SPEC R9).
 
+use super::diag::did_you_mean;
 use super::schema::{RawDependsOn, RawScenario};
 use serde_saphyr::{Location, Spanned};
 
@@ -79,42 +80,122 @@ fn parse_bool(v: &str, what: &str) -> Result<bool, String> {
     }
 }
 
-/// Applies edits to a raw scenario.
+/// Kustomization or HelmRelease.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ks,
+    Hr,
+}
+
+/// Where an object named in an edit sits in the raw scenario.
+#[derive(Clone)]
+struct Found {
+    kind: Kind,
+    index: usize,
+    namespace: String,
+    name: String,
+}
+
+/// Every Kustomization and HelmRelease with its namespace (default `flux-system`).
+fn objects(raw: &RawScenario) -> Vec<Found> {
+    let ns = |n: &Option<String>| n.clone().unwrap_or_else(|| "flux-system".to_string());
+    let ks = raw.kustomizations.iter().enumerate().map(|(i, k)| Found {
+        kind: Kind::Ks,
+        index: i,
+        namespace: ns(&k.value.namespace),
+        name: k.value.name.value.clone(),
+    });
+    let hr = raw.helm_releases.iter().enumerate().map(|(i, h)| Found {
+        kind: Kind::Hr,
+        index: i,
+        namespace: ns(&h.value.namespace),
+        name: h.value.name.value.clone(),
+    });
+    ks.chain(hr).collect()
+}
+
+/// Resolves `name` or `namespace/name` to one object; `prefer` breaks a tie between kinds
+/// (a dependency of a HelmRelease is a HelmRelease). Errors name the candidates or the closest.
+fn resolve(all: &[Found], spec: &str, prefer: Option<Kind>) -> Result<Found, String> {
+    let (ns, name) = match spec.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, spec),
+    };
+    let mut hits: Vec<&Found> = all
+        .iter()
+        .filter(|o| o.name == name && ns.is_none_or(|n| n == o.namespace))
+        .collect();
+    if hits.len() > 1 {
+        if let Some(k) = prefer {
+            if hits.iter().any(|o| o.kind == k) {
+                hits.retain(|o| o.kind == k);
+            }
+        }
+    }
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let full: Vec<String> = all
+                .iter()
+                .map(|o| format!("{}/{}", o.namespace, o.name))
+                .collect();
+            let close = did_you_mean(spec, full.iter().map(String::as_str))
+                .or_else(|| did_you_mean(spec, all.iter().map(|o| o.name.as_str())));
+            Err(match close {
+                Some(c) => {
+                    format!("no Kustomization or HelmRelease named `{spec}`; did you mean `{c}`?")
+                }
+                None => format!("no Kustomization or HelmRelease named `{spec}`"),
+            })
+        }
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|o| format!("`{}/{}`", o.namespace, o.name))
+                .collect();
+            Err(format!(
+                "`{spec}` is ambiguous: write it as {}",
+                names.join(" or ")
+            ))
+        }
+    }
+}
+
+fn depends_on_mut<'a>(raw: &'a mut RawScenario, o: &Found) -> &'a mut Vec<Spanned<RawDependsOn>> {
+    match o.kind {
+        Kind::Ks => &mut raw.kustomizations[o.index].value.depends_on,
+        Kind::Hr => &mut raw.helm_releases[o.index].value.depends_on,
+    }
+}
+
+/// Applies edits to a raw scenario. Objects are named `name` (when that is unique) or
+/// `namespace/name`, as imported scenarios need.
 ///
 /// # Errors
-/// An edit names an object or field that does not exist.
+/// An edit names an object or field that does not exist (with the closest name), or a name
+/// that is ambiguous (with the namespaced forms to use).
 pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), String> {
     for e in edits {
+        let all = objects(raw);
         match e {
             Edit::AddDep(a, b) | Edit::RemoveDep(a, b) => {
                 let add = matches!(e, Edit::AddDep(..));
-                let deps = if let Some(k) = raw
-                    .kustomizations
-                    .iter_mut()
-                    .find(|k| k.value.name.value == *a)
-                {
-                    &mut k.value.depends_on
-                } else if let Some(h) = raw
-                    .helm_releases
-                    .iter_mut()
-                    .find(|h| h.value.name.value == *a)
-                {
-                    &mut h.value.depends_on
-                } else {
-                    return Err(format!(
-                        "{}: no Kustomization or HelmRelease named `{a}`",
-                        e.describe()
-                    ));
-                };
-                let pos = deps.iter().position(|d| d.value.name == *b);
+                let fail = |m: String| format!("{}: {m}", e.describe());
+                let dependent = resolve(&all, a, None).map_err(fail)?;
+                let dependency = resolve(&all, b, Some(dependent.kind)).map_err(fail)?;
+                let deps = depends_on_mut(raw, &dependent);
+                let pos = deps.iter().position(|d| {
+                    d.value.name == dependency.name
+                        && d.value.namespace.as_deref().unwrap_or(&dependent.namespace)
+                            == dependency.namespace
+                });
                 match (add, pos) {
-                    (true, Some(_)) => {
-                        return Err(format!("{}: `{a}` already depends on `{b}`", e.describe()))
-                    }
+                    (true, Some(_)) => return Err(fail(format!("`{a}` already depends on `{b}`"))),
                     (true, None) => deps.push(Spanned::new(
                         RawDependsOn {
-                            name: b.clone(),
-                            namespace: None,
+                            name: dependency.name.clone(),
+                            namespace: (dependency.namespace != dependent.namespace)
+                                .then(|| dependency.namespace.clone()),
                         },
                         Location::UNKNOWN,
                         Location::UNKNOWN,
@@ -122,23 +203,29 @@ pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), String> {
                     (false, Some(i)) => {
                         deps.remove(i);
                     }
-                    (false, None) => {
-                        return Err(format!("{}: `{a}` does not depend on `{b}`", e.describe()))
-                    }
+                    (false, None) => return Err(fail(format!("`{a}` does not depend on `{b}`"))),
                 }
             }
             Edit::Set(path, v) => {
-                set(raw, path, v).map_err(|m| format!("{}: {m}", e.describe()))?
+                set(raw, &all, path, v).map_err(|m| format!("{}: {m}", e.describe()))?
             }
         }
     }
     Ok(())
 }
 
-fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
-    let (name, field) = path.split_once('.').expect("checked by Edit::set");
+fn set(raw: &mut RawScenario, all: &[Found], path: &str, v: &str) -> Result<(), String> {
+    let (head, _) = path.split_once('.').expect("checked by Edit::set");
+    let controller = matches!(head, "controller" | "controllers" | "kustomize" | "helm");
+    // An object's name may itself contain dots: its field is what follows the last one.
+    let (name, field) = if controller {
+        path.split_once('.')
+    } else {
+        path.rsplit_once('.')
+    }
+    .expect("checked by Edit::set");
     let f = norm(field);
-    if name == "controller" || name == "kustomize" || name == "helm" || name == "controllers" {
+    if controller {
         let (ctl, f) = match name {
             "helm" => (&mut raw.controllers.helm, f),
             _ => match f.strip_prefix("helm.") {
@@ -159,12 +246,10 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
         }
         return Ok(());
     }
-    if let Some(k) = raw
-        .kustomizations
-        .iter_mut()
-        .find(|k| k.value.name.value == name)
-    {
-        let k = &mut k.value;
+    let o = resolve(all, name, None)
+        .map_err(|m| format!("{m} (use `controller.` for controller flags)"))?;
+    if o.kind == Kind::Ks {
+        let k = &mut raw.kustomizations[o.index].value;
         match f.as_str() {
             "wait" => k.wait = Some(parse_bool(v, "wait")?),
             "interval" => k.interval = Some(sp(v)),
@@ -175,12 +260,8 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
         }
         return Ok(());
     }
-    if let Some(h) = raw
-        .helm_releases
-        .iter_mut()
-        .find(|h| h.value.name.value == name)
     {
-        let h = &mut h.value;
+        let h = &mut raw.helm_releases[o.index].value;
         match f.as_str() {
             "interval" => h.interval = Some(sp(v)),
             "timeout" => h.timeout = Some(sp(v)),
@@ -199,9 +280,6 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
                 ))
             }
         }
-        return Ok(());
     }
-    Err(format!(
-        "no Kustomization or HelmRelease named `{name}` (use `controller.` for controller flags)"
-    ))
+    Ok(())
 }
