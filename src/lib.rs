@@ -51,6 +51,7 @@
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod advise;
 pub mod analysis;
 pub mod dist;
 pub mod engine;

@@ -97,7 +97,10 @@ fn edits_reject_unknown_names() {
     let mut sc = fluxsim::scenario::parse("kustomizations:\n  - name: a\n", "x.yaml").unwrap();
     // The edit itself names an unknown dependency (it used to pass it on to validation).
     let e = apply(&mut sc.raw, &[Edit::add_dep("a=zzz").unwrap()]).unwrap_err();
-    assert!(e.contains("no Kustomization or HelmRelease named `zzz`"), "{e}");
+    assert!(
+        e.contains("no Kustomization or HelmRelease named `zzz`"),
+        "{e}"
+    );
     let mut sc = fluxsim::scenario::parse("kustomizations:\n  - name: a\n", "x.yaml").unwrap();
     assert!(apply(&mut sc.raw, &[Edit::set("nope.wait=true").unwrap()])
         .unwrap_err()

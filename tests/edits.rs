@@ -83,3 +83,23 @@ fn set_reaches_names_with_dots() {
         8
     );
 }
+
+#[test]
+fn kind_namespace_name_is_never_ambiguous() {
+    let sc = edited(&[Edit::set("Kustomization/apps/podinfo.interval=5m").unwrap()]).unwrap();
+    assert_eq!(
+        sc.raw.kustomizations[2]
+            .value
+            .interval
+            .as_ref()
+            .unwrap()
+            .value,
+        "5m"
+    );
+    let sc =
+        edited(&[
+            Edit::add_dep("HelmRelease/podinfo/podinfo=HelmRelease/kube-system/coredns").unwrap(),
+        ])
+        .unwrap();
+    assert_eq!(sc.raw.helm_releases[2].value.depends_on.len(), 1);
+}

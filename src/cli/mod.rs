@@ -1,6 +1,8 @@
 //! Command-line interface (binary only). Exit codes: 0 success, 1 negative verdict (stuck,
 //! budget regression), 2 could not run (bad input, I/O error).
 
+mod advise;
+
 use clap::{Parser, Subcommand};
 use fluxsim::model::{build, Model};
 use fluxsim::report::write::write_output;
@@ -23,6 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Propose the dependsOn and settings changes that make bootstrap faster or safer, each measured.
+    Advise(advise::AdviseArgs),
     /// Check a scenario file and report every problem with file, line and column.
     Validate {
         /// Scenario file (YAML).
@@ -158,12 +162,12 @@ enum Cmd {
     },
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
 
-fn load_scenario(path: &str) -> Result<scenario::Scenario, ExitCode> {
+pub(crate) fn load_scenario(path: &str) -> Result<scenario::Scenario, ExitCode> {
     scenario::load(std::path::Path::new(path)).map_err(|d| {
         eprintln!("{d}");
         ExitCode::from(2)
@@ -515,7 +519,7 @@ pub(crate) fn load_model(path: &str) -> Result<Model, ExitCode> {
     })
 }
 
-fn emit(path: &str, bytes: &[u8]) -> Result<(), ExitCode> {
+pub(crate) fn emit(path: &str, bytes: &[u8]) -> Result<(), ExitCode> {
     write_output(path, bytes, &mut std::io::stdout().lock()).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -573,6 +577,7 @@ pub(crate) fn run_mc(
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
+        Cmd::Advise(a) => advise::run(&a),
         Cmd::Validate { scenario } => load_model(&scenario).map(|m| {
             println!(
                 "ok: {} — {} Kustomizations, {} HelmReleases, {} dependsOn edges, {} workloads, no cycles",

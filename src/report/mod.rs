@@ -1,5 +1,6 @@
 //! Output: renders reports from runs and Monte Carlo results. Never simulates.
 
+pub mod advise;
 #[cfg(feature = "charts")]
 pub mod chart;
 pub mod check;

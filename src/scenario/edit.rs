@@ -117,13 +117,20 @@ fn objects(raw: &RawScenario) -> Vec<Found> {
 /// Resolves `name` or `namespace/name` to one object; `prefer` breaks a tie between kinds
 /// (a dependency of a HelmRelease is a HelmRelease). Errors name the candidates or the closest.
 fn resolve(all: &[Found], spec: &str, prefer: Option<Kind>) -> Result<Found, String> {
-    let (ns, name) = match spec.split_once('/') {
+    // `Kind/namespace/name`, `namespace/name` or `name`.
+    let (kind, rest) = match spec.split_once('/') {
+        Some(("Kustomization", rest)) if rest.contains('/') => (Some(Kind::Ks), rest),
+        Some(("HelmRelease", rest)) if rest.contains('/') => (Some(Kind::Hr), rest),
+        _ => (None, spec),
+    };
+    let (ns, name) = match rest.split_once('/') {
         Some((ns, name)) => (Some(ns), name),
-        None => (None, spec),
+        None => (None, rest),
     };
     let mut hits: Vec<&Found> = all
         .iter()
         .filter(|o| o.name == name && ns.is_none_or(|n| n == o.namespace))
+        .filter(|o| kind.is_none_or(|k| k == o.kind))
         .collect();
     if hits.len() > 1 {
         if let Some(k) = prefer {

@@ -1,0 +1,75 @@
+//! `fluxsim advise`: the changes worth making, each measured on common random numbers.
+
+use super::{emit, fail, load_scenario};
+use clap::Args;
+use fluxsim::advise::{advise, AdviseConfig, Only};
+use fluxsim::report::advise::{to_json, to_markdown, to_text};
+use std::process::ExitCode;
+
+/// Arguments of `fluxsim advise`.
+#[derive(Args)]
+pub struct AdviseArgs {
+    /// Scenario file (YAML).
+    scenario: String,
+    /// Trials that confirm each suggestion (paired, same seed).
+    #[arg(long, default_value_t = 1000)]
+    trials: u64,
+    /// Trials that screen each candidate before the best are confirmed.
+    #[arg(long, default_value_t = 200)]
+    screen_trials: u64,
+    /// Seed shared by every side.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// At most this many suggestions.
+    #[arg(long, default_value_t = 10)]
+    max_suggestions: usize,
+    /// Only `edges` (dependsOn changes) or only `settings` (flags, timeouts, retries, wait).
+    #[arg(long, value_parser = ["edges", "settings"])]
+    only: Option<String>,
+    /// Write JSON to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+    /// Write Markdown (a pull-request comment) to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<String>,
+}
+
+/// Runs `fluxsim advise`.
+pub fn run(a: &AdviseArgs) -> Result<ExitCode, ExitCode> {
+    if a.trials == 0 || a.screen_trials == 0 {
+        return Err(fail("--trials and --screen-trials must be at least 1"));
+    }
+    if a.json.as_deref() == Some("-") && a.markdown.as_deref() == Some("-") {
+        return Err(fail(
+            "--json - and --markdown - cannot both write to stdout: give one a file",
+        ));
+    }
+    let sc = load_scenario(&a.scenario)?;
+    let cfg = AdviseConfig {
+        seed: a.seed,
+        trials: a.trials,
+        screen_trials: a.screen_trials,
+        threads: a.threads,
+        max_suggestions: a.max_suggestions,
+        only: match a.only.as_deref() {
+            Some("edges") => Only::Edges,
+            Some("settings") => Only::Settings,
+            _ => Only::All,
+        },
+    };
+    let advice = advise(&sc, &cfg, &|_| {}).map_err(fail)?;
+    let stdout_taken = a.json.as_deref() == Some("-") || a.markdown.as_deref() == Some("-");
+    if let Some(p) = &a.json {
+        emit(p, to_json(&advice).as_bytes())?;
+    }
+    if let Some(p) = &a.markdown {
+        emit(p, to_markdown(&advice).as_bytes())?;
+    }
+    if !stdout_taken {
+        print!("{}", to_text(&advice));
+    }
+    Ok(ExitCode::SUCCESS)
+}
