@@ -142,8 +142,15 @@ kustomizations:
 fn seed_002_before_gets_the_documents_missing_edge() {
     let yaml = include_str!("../scenarios/002-matherlynet-before.yaml");
     let a = run(yaml, Only::Edges);
-    let s = find(&a, Kind::MissingEdge, "proxmox-csi=Kustomization/flux-system/proxmox-ccm");
+    let s = find(
+        &a,
+        Kind::MissingEdge,
+        "proxmox-csi=Kustomization/flux-system/proxmox-ccm",
+    );
     assert!(s.candidate.structurally_safe);
     let after = include_str!("../scenarios/002-matherlynet-after.yaml");
-    assert!(after.contains("proxmox-ccm"), "the after scenario has the fix");
+    assert!(
+        after.contains("proxmox-ccm"),
+        "the after scenario has the fix"
+    );
 }

@@ -183,3 +183,21 @@ pub fn broken_by_removal(m: &Model, edge: Edge) -> Vec<(WorkloadId, WorkloadId)>
 pub fn happens_after(m: &Model, a: ObjectId, b: ObjectId) -> bool {
     closures(m, None)[applied(a)].contains(&ready(b))
 }
+
+/// Objects in an order where every dependency comes before its dependents.
+#[must_use]
+pub fn dependency_order(m: &Model) -> Vec<ObjectId> {
+    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(m.objects.len(), 0);
+    for _ in &m.objects {
+        g.add_node(());
+    }
+    for (a, o) in m.objects.iter().enumerate() {
+        for &b in &o.depends_on {
+            g.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
+        }
+    }
+    toposort(&g, None).map_or_else(
+        |_| (0..m.objects.len()).collect(),
+        |v| v.into_iter().map(NodeIndex::index).collect(),
+    )
+}

@@ -274,7 +274,8 @@ pub fn advise(
 }
 
 /// Workloads whose readiness the scenario marks as a guess.
-fn guessed_profiles(sc: &Scenario) -> Vec<String> {
+#[must_use]
+pub fn guessed_profiles(sc: &Scenario) -> Vec<String> {
     let r = &sc.raw;
     let ks = r.kustomizations.iter().flat_map(|k| &k.value.resources);
     let hr = r.helm_releases.iter().flat_map(|h| &h.value.resources);

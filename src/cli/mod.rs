@@ -2,6 +2,7 @@
 //! budget regression), 2 could not run (bad input, I/O error).
 
 mod advise;
+mod report;
 
 use clap::{Parser, Subcommand};
 use fluxsim::model::{build, Model};
@@ -27,6 +28,8 @@ struct Cli {
 enum Cmd {
     /// Propose the dependsOn and settings changes that make bootstrap faster or safer, each measured.
     Advise(advise::AdviseArgs),
+    /// Write one self-contained HTML report for reviews (timeline, distributions, graph, suggestions).
+    Report(report::ReportArgs),
     /// Check a scenario file and report every problem with file, line and column.
     Validate {
         /// Scenario file (YAML).
@@ -578,6 +581,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Advise(a) => advise::run(&a),
+        Cmd::Report(a) => report::run(&a),
         Cmd::Validate { scenario } => load_model(&scenario).map(|m| {
             println!(
                 "ok: {} — {} Kustomizations, {} HelmReleases, {} dependsOn edges, {} workloads, no cycles",

@@ -125,7 +125,11 @@ pub fn to_markdown(a: &Advice) -> String {
             .change
             .split_once('\n')
             .unwrap_or((&s.candidate.change, ""));
-        let body = if rest.is_empty() { String::new() } else { format!("{rest}\n") };
+        let body = if rest.is_empty() {
+            String::new()
+        } else {
+            format!("{rest}\n")
+        };
         let _ = writeln!(t, "\n```yaml\n# {first}\n{body}```\n");
     }
     if let Some(g) = guesses(a) {

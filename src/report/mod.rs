@@ -6,6 +6,7 @@ pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod graph;
+pub mod html;
 pub mod mc;
 pub mod run;
 pub mod write;

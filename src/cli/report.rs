@@ -1,0 +1,88 @@
+//! `fluxsim report`: one self-contained HTML file for reviews.
+
+use super::{emit, fail, load_scenario, run_mc};
+use clap::Args;
+use fluxsim::advise::{advise, AdviseConfig, Only};
+use fluxsim::model::build;
+use fluxsim::report::html::{render, HtmlInput};
+use fluxsim::report::RunReport;
+use fluxsim::runner::run_once;
+use std::process::ExitCode;
+
+/// Arguments of `fluxsim report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Scenario A (YAML).
+    a: String,
+    /// Scenario B, overlaid on A's bootstrap-time distribution.
+    b: Option<String>,
+    /// Write the HTML report to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    html: String,
+    /// Monte Carlo trials for the distributions.
+    #[arg(long, default_value_t = 1000)]
+    trials: u64,
+    /// Seed (the timeline is trial 0 of this seed).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Also measure advise's suggestions (takes longer).
+    #[arg(long)]
+    advise: bool,
+}
+
+/// Runs `fluxsim report`.
+pub fn run(a: &ReportArgs) -> Result<ExitCode, ExitCode> {
+    if a.trials == 0 {
+        return Err(fail("--trials must be at least 1"));
+    }
+    let sa = load_scenario(&a.a)?;
+    let ma = build(&sa).map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })?;
+    let mb = match &a.b {
+        Some(b) => Some(super::load_model(b)?),
+        None => None,
+    };
+    let run = RunReport::new(&ma, &run_once(&ma, a.seed, 0));
+    let mc_a = run_mc(&ma, a.seed, a.trials, a.threads)?;
+    let mc_b = match &mb {
+        Some(m) => Some(run_mc(m, a.seed, a.trials, a.threads)?),
+        None => None,
+    };
+    let advice = if a.advise {
+        let cfg = AdviseConfig {
+            seed: a.seed,
+            trials: a.trials,
+            screen_trials: a.trials.min(200),
+            threads: a.threads,
+            max_suggestions: 10,
+            only: Only::All,
+        };
+        Some(advise(&sa, &cfg, &|_| {}).map_err(fail)?)
+    } else {
+        None
+    };
+    let guessed = fluxsim::advise::guessed_profiles(&sa);
+    let html = render(&HtmlInput {
+        model: &ma,
+        a_run: &run,
+        a_mc: &mc_a,
+        b_mc: mc_b.as_ref(),
+        advice: advice.as_ref(),
+        guessed: &guessed,
+        observed: None,
+    });
+    emit(&a.html, html.as_bytes())?;
+    if a.html != "-" {
+        eprintln!(
+            "wrote {} ({} KB): open it in a browser",
+            a.html,
+            html.len() / 1024
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
