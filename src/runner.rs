@@ -2,7 +2,7 @@
 //! trial order and reduced sequentially, so results are byte-identical for any thread count.
 
 use crate::analysis::critical_path::{critical_path, CriticalPath};
-use crate::analysis::stuck::{explain, StuckObject};
+use crate::analysis::stuck::{explain, first_root_cause, StuckObject};
 use crate::flux::simulate;
 use crate::model::Model;
 use crate::trace::Trace;
@@ -50,7 +50,7 @@ pub fn trial_summary(m: &Model, seed: u64, trial: u64) -> TrialSummary {
     let t = simulate(m, seed, trial);
     let cp = critical_path(m, &t);
     let stuck_root = if t.makespan_ms.is_none() {
-        explain(m, &t).into_iter().map(|s| s.root_cause).next()
+        first_root_cause(m, &t)
     } else {
         None
     };

@@ -273,10 +273,10 @@ impl McReport {
         let w = self
             .objects
             .iter()
-            .map(|o| o.name.len())
+            .map(|o| o.name.chars().count())
             .max()
             .unwrap_or(6)
-            .max(6);
+            .clamp(6, super::MAX_NAME_COLUMN);
         let _ = writeln!(
             s,
             "  {:<w$}  {:>10}  {:>10}  {:>11}",

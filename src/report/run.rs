@@ -374,10 +374,10 @@ impl RunReport {
         let w = self
             .objects
             .iter()
-            .map(|o| o.name.len())
+            .map(|o| o.name.chars().count())
             .max()
             .unwrap_or(6)
-            .max(6);
+            .clamp(6, super::MAX_NAME_COLUMN);
         let _ = writeln!(
             s,
             "  {:<w$}  {:>10}  {:>10}  {:>8}  outcome",
@@ -457,6 +457,9 @@ impl RunReport {
                     let _ = writeln!(s, "\n  {}", so.object);
                     for (i, c) in so.chain.iter().enumerate() {
                         let _ = writeln!(s, "    {}{}", if i == 0 { "" } else { "↳ " }, c);
+                    }
+                    if let Some(next) = &so.continued_at {
+                        let _ = writeln!(s, "    ↳ continued under {next}");
                     }
                 }
                 let mut roots: Vec<&str> = self
