@@ -318,7 +318,7 @@ impl RunReport {
     ///
     /// # Errors
     /// Never in practice (writes to memory).
-    pub fn to_csv(&self) -> Result<String, String> {
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(vec![]);
         w.write_record([
             "object",
@@ -331,8 +331,7 @@ impl RunReport {
             "end_ms",
             "outcome",
             "reason",
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
         for o in &self.objects {
             for r in &o.runs {
                 let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -347,11 +346,14 @@ impl RunReport {
                     opt(r.end_ms),
                     r.outcome.clone(),
                     r.reason.clone(),
-                ])
-                .map_err(|e| e.to_string())?;
+                ])?;
             }
         }
-        String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+        let bytes = w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
+        String::from_utf8(bytes)
+            .map_err(|e| csv::Error::from(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
     }
 
     /// The readable timeline.
