@@ -200,11 +200,10 @@ impl RunReport {
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
         let t = &out.trace;
-        let crit: Vec<usize> = out
-            .critical_path
-            .as_ref()
-            .map(|c| c.objects.clone())
-            .unwrap_or_default();
+        let mut crit = vec![false; m.objects.len()];
+        for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
+            crit[o] = true;
+        }
         let objects = m
             .init_order
             .iter()
@@ -251,7 +250,7 @@ impl RunReport {
                         .count() as u32,
                     outcome,
                     reason,
-                    critical: crit.contains(&o),
+                    critical: crit[o],
                     runs,
                 }
             })
