@@ -4,8 +4,22 @@
 //! (FIFO, as in ns-3, OMNeT++ and SimPy). Time is integer milliseconds ([`SimTime`]).
 
 use crate::time::SimTime;
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+thread_local! {
+    static EVENT_BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Runs `f` with every [`Engine`] created inside it (on this thread) limited to `max_events`
+/// handled events: `run_until` stops there, and the caller sees `events_handled() == max_events`.
+pub fn with_event_budget<T>(max_events: u64, f: impl FnOnce() -> T) -> T {
+    let old = EVENT_BUDGET.replace(max_events);
+    let r = f();
+    EVENT_BUDGET.set(old);
+    r
+}
 
 /// A pending-event set ordered by (time, seq).
 #[derive(Debug)]
@@ -116,6 +130,7 @@ impl<E> Scheduler<E> {
 pub struct Engine<E> {
     sched: Scheduler<E>,
     events: u64,
+    budget: u64,
 }
 
 impl<E> Default for Engine<E> {
@@ -134,6 +149,7 @@ impl<E> Engine<E> {
                 now: SimTime::ZERO,
             },
             events: 0,
+            budget: EVENT_BUDGET.get(),
         }
     }
     /// Schedules an initial event.
@@ -165,7 +181,7 @@ impl<E> Engine<E> {
     /// Runs until the handler is done, the queue is empty, or the next event is after `end`.
     /// Returns the time the run stopped at.
     pub fn run_until<H: Handler<Event = E>>(&mut self, h: &mut H, end: SimTime) -> SimTime {
-        while !h.done() {
+        while !h.done() && self.events < self.budget {
             match self.sched.queue.peek_time() {
                 Some(t) if t <= end => {
                     self.step(h);

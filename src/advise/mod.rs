@@ -17,6 +17,18 @@ use crate::scenario::{parse, Scenario};
 pub use candidates::{Candidate, Kind};
 use serde::Serialize;
 
+/// Why advise could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdviseError {
+    /// The scenario does not validate (the diagnostics, rendered).
+    #[error("{0}")]
+    Invalid(String),
+    /// The Monte Carlo could not run (too many trials or threads).
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+}
+
 /// What `advise` looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Only {
@@ -146,8 +158,8 @@ fn measure(
     base: &[TrialSummary],
     c: Candidate,
     cfg: &McConfig,
-) -> Result<Option<Measured>, String> {
-    let mut raw = parse(&sc.source, &sc.file).map_err(|e| e.to_string())?;
+) -> Result<Option<Measured>, AdviseError> {
+    let mut raw = parse(&sc.source, &sc.file).map_err(|e| AdviseError::Invalid(e.to_string()))?;
     if apply(&mut raw.raw, &c.edits).is_err() {
         return Ok(None);
     }
@@ -204,8 +216,8 @@ pub fn advise(
     sc: &Scenario,
     cfg: &AdviseConfig,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Advice, String> {
-    let m = build(sc).map_err(|e| e.to_string())?;
+) -> Result<Advice, AdviseError> {
+    let m = build(sc).map_err(|e| AdviseError::Invalid(e.to_string()))?;
     let screen = McConfig {
         seed: cfg.seed,
         trials: cfg.screen_trials.min(cfg.trials).max(1),

@@ -113,6 +113,9 @@ struct Walker<'a> {
     t: &'a Trace,
     segs: Vec<Segment>,
     cursor: u64,
+    /// Per object, (end, run) of its Ready runs, sorted: each lookup is a binary search, so a
+    /// path through many polls of objects with many runs stays O(runs log runs).
+    ready_ends: Vec<Vec<(u64, usize)>>,
 }
 
 impl Walker<'_> {
@@ -138,14 +141,27 @@ fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
         .find(|&r| t.runs[r].outcome == Outcome::Ready && t.runs[r].end_ms == Some(at))
 }
 
+/// (end, run) of every Ready run, per object, sorted.
+fn ready_ends(t: &Trace, objects: usize) -> Vec<Vec<(u64, usize)>> {
+    (0..objects)
+        .map(|o| {
+            let mut v: Vec<(u64, usize)> = t
+                .runs_of(o)
+                .iter()
+                .filter(|&&r| t.runs[r].outcome == Outcome::Ready)
+                .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r)))
+                .collect();
+            v.sort_unstable();
+            v
+        })
+        .collect()
+}
+
 /// Latest time ≤ `by` at which `o` became Ready (end of a Ready run).
-fn last_ready_before(t: &Trace, o: ObjectId, by: u64) -> Option<(u64, usize)> {
-    t.runs_of(o)
-        .iter()
-        .copied()
-        .filter(|&r| t.runs[r].outcome == Outcome::Ready)
-        .filter_map(|r| t.runs[r].end_ms.filter(|e| *e <= by).map(|e| (e, r)))
-        .max()
+fn last_ready_before(w: &Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize)> {
+    let v = &w.ready_ends[o];
+    let i = v.partition_point(|x| x.0 <= by);
+    i.checked_sub(1).map(|i| v[i])
 }
 
 /// Walks the critical path of a finished (not stuck) run.
@@ -162,6 +178,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
         t,
         segs: vec![],
         cursor: makespan,
+        ready_ends: ready_ends(t, m.objects.len()),
     };
     let mut run = ready_run_at(t, last, makespan);
     let mut guard = 0usize;
@@ -200,7 +217,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
                 };
                 let best = targets
                     .iter()
-                    .filter_map(|c| last_ready_before(w.t, *c, w.cursor))
+                    .filter_map(|c| last_ready_before(&w, *c, w.cursor))
                     .filter(|(e, _)| *e >= apply_end)
                     .max();
                 if let Some((e, rn)) = best {
@@ -222,9 +239,10 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
     w.seg(0, Category::PreFlux, None);
     w.segs.reverse();
     let mut objects = vec![];
+    let mut seen = vec![false; m.objects.len()];
     for s in &w.segs {
         if let Some(o) = s.object {
-            if !objects.contains(&o) {
+            if !std::mem::replace(&mut seen[o], true) {
                 objects.push(o);
             }
         }
@@ -276,7 +294,7 @@ fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
                         let best = m.objects[o]
                             .depends_on
                             .iter()
-                            .filter_map(|d| last_ready_before(t, *d, w.cursor))
+                            .filter_map(|d| last_ready_before(w, *d, w.cursor))
                             .max();
                         if let Some((y, dr)) = best {
                             if y >= fend {

@@ -1,5 +1,10 @@
 //! Why a stuck run is stuck (R16): for every object that never became Ready, the reason it is
 //! waiting and the chain back to the root cause, not only the symptom.
+//!
+//! Each object, workload and pre-Flux step is explained once (one line, and the next thing it
+//! waits on); an object's chain stops where it reaches another stuck object, which has its own
+//! entry. Root causes are memoised along the way, so the whole explanation is linear in the
+//! number of objects and workloads, with no recursion (a 5,000-deep `dependsOn` chain is fine).
 
 use crate::model::{Model, ObjectId, Owner, Target, WorkloadId};
 use crate::time::format_ms;
@@ -13,35 +18,103 @@ pub struct StuckObject {
     pub object: String,
     /// Why it is waiting (the symptom).
     pub reason: String,
-    /// From the symptom to the root cause, one step a line.
+    /// From the symptom towards the root cause, one step a line, up to the next stuck object.
     pub chain: Vec<String>,
-    /// The root cause (last element of the chain).
+    /// The stuck object whose own entry continues the chain (None: the chain is complete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_at: Option<String>,
+    /// The root cause (the last step of the whole chain that is not mere context).
     pub root_cause: String,
 }
 
 /// Marks a chain line that is context, not a cause.
 const LATE: &str = "(later) ";
 
+/// Something that can wait on something else.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Node {
+    Obj(ObjectId),
+    Wl(WorkloadId),
+}
+
+/// One explained node: its line and what it waits on.
+#[derive(Clone, Debug)]
+struct Step {
+    line: String,
+    next: Option<Node>,
+}
+
+impl Step {
+    fn end(line: String) -> Self {
+        Step { line, next: None }
+    }
+    fn to(line: String, next: Option<Target>) -> Self {
+        Step {
+            line,
+            next: next.map(|t| match t {
+                Target::Object(o) => Node::Obj(o),
+                Target::Workload(w) => Node::Wl(w),
+            }),
+        }
+    }
+    fn late(&self) -> bool {
+        self.line.starts_with(LATE)
+    }
+}
+
+/// Per-node state, indexed by objects then workloads.
 struct Ex<'a> {
     m: &'a Model,
     t: &'a Trace,
-    seen_o: Vec<bool>,
-    seen_w: Vec<bool>,
-    chain: Vec<String>,
+    steps: Vec<Option<Step>>,
+    /// Memoised root cause of the chain starting at a node (inner None: only context after it).
+    roots: Vec<Option<Option<String>>>,
+    on_path: Vec<bool>,
+    /// The stuck object under whose entry a node was printed.
+    printed_under: Vec<Option<ObjectId>>,
 }
 
-fn last_outcome(t: &Trace, o: ObjectId) -> Option<(Outcome, Option<u64>)> {
-    t.runs_of(o)
-        .last()
-        .map(|r| (t.runs[*r].outcome, t.runs[*r].end_ms))
+fn last_outcome(t: &Trace, o: ObjectId) -> Option<Outcome> {
+    t.runs_of(o).last().map(|r| t.runs[*r].outcome)
 }
 
-impl Ex<'_> {
+impl<'a> Ex<'a> {
+    fn new(m: &'a Model, t: &'a Trace) -> Self {
+        let n = m.objects.len() + m.workloads.len();
+        Ex {
+            m,
+            t,
+            steps: vec![None; n],
+            roots: vec![None; n],
+            on_path: vec![false; n],
+            printed_under: vec![None; n],
+        }
+    }
+    fn idx(&self, n: Node) -> usize {
+        match n {
+            Node::Obj(o) => o,
+            Node::Wl(w) => self.m.objects.len() + w,
+        }
+    }
     fn wname(&self, w: WorkloadId) -> String {
         self.m.workloads[w].canonical.clone()
     }
     fn oname(&self, o: ObjectId) -> String {
         self.m.objects[o].display()
+    }
+    fn name(&self, n: Node) -> String {
+        match n {
+            Node::Obj(o) => self.oname(o),
+            Node::Wl(w) => self.wname(w),
+        }
+    }
+    fn stuck(&self, n: Node) -> bool {
+        matches!(n, Node::Obj(o) if self.t.ready_ms[o].is_none())
+    }
+    fn step(&self, n: Node) -> &Step {
+        self.steps[self.idx(n)]
+            .as_ref()
+            .expect("walked before printing")
     }
 
     fn why_text(&self, why: FailWhy) -> (String, Option<Target>) {
@@ -104,73 +177,74 @@ impl Ex<'_> {
         }
     }
 
-    fn object(&mut self, o: ObjectId) {
-        if self.seen_o[o] {
-            self.chain
-                .push(format!("{} (cycle of waits)", self.oname(o)));
-            return;
-        }
-        self.seen_o[o] = true;
+    /// The first pre-Flux step that never became ready (the one Flux is waiting for).
+    fn blocking_bootstrap_step(&self) -> Option<Target> {
+        self.m
+            .bootstrap
+            .iter()
+            .find(|w| self.t.workloads[**w].ready_ms.is_none())
+            .map(|w| Target::Workload(*w))
+    }
+
+    fn object_step(&self, o: ObjectId) -> Step {
         let name = self.oname(o);
         let end = &self.t.objects[o];
         if !end.created {
-            let p = self.m.objects[o]
-                .parent
-                .expect("uncreated objects have a parent");
-            self.chain.push(format!(
-                "{name} was never created: its parent {} never applied it",
-                self.oname(p)
-            ));
-            self.object(p);
-            return;
+            return match self.m.objects[o].parent {
+                Some(p) => Step::to(
+                    format!(
+                        "{name} was never created: its parent {} never applied it",
+                        self.oname(p)
+                    ),
+                    Some(Target::Object(p)),
+                ),
+                None => Step::to(
+                    format!("{name} was never created: Flux had not started, the pre-Flux bootstrap phase did not finish"),
+                    self.blocking_bootstrap_step(),
+                ),
+            };
         }
         if end.ready && !end.reconciling {
-            self.chain.push(format!("{LATE}{name} is Ready now"));
-            return;
+            return Step::end(format!("{LATE}{name} is Ready now"));
         }
         let next = end
             .next_run_ms
             .map(|n| format!(" (next try at {})", format_ms(n)))
             .unwrap_or_default();
         match last_outcome(self.t, o) {
-            None | Some((Outcome::FinalizerAdded, _)) => self
-                .chain
-                .push(format!("{name} is queued, waiting for a worker{next}")),
-            Some((Outcome::Suspended, _)) => self.chain.push(format!("{name} is suspended")),
-            Some((Outcome::ArtifactNotReady, _)) => {
+            None | Some(Outcome::FinalizerAdded) => {
+                Step::end(format!("{name} is queued, waiting for a worker{next}"))
+            }
+            Some(Outcome::Suspended) => Step::end(format!("{name} is suspended")),
+            Some(Outcome::ArtifactNotReady) => {
                 let s = self.m.objects[o]
                     .source
                     .map(|s| self.m.sources[s].canonical.clone())
                     .unwrap_or_default();
-                self.chain
-                    .push(format!("{name} is waiting for an artifact from {s}{next}"));
+                Step::end(format!("{name} is waiting for an artifact from {s}{next}"))
             }
-            Some((Outcome::ChartNotReady, _)) => self
-                .chain
-                .push(format!("{name} is waiting for its HelmChart{next}")),
-            Some((Outcome::DependencyNotReady { dependency }, _)) => {
-                self.chain.push(format!(
+            Some(Outcome::ChartNotReady) => {
+                Step::end(format!("{name} is waiting for its HelmChart{next}"))
+            }
+            Some(Outcome::DependencyNotReady { dependency }) => Step::to(
+                format!(
                     "{name} is blocked on dependency {}{next}",
                     self.oname(dependency)
-                ));
-                self.object(dependency);
-            }
-            Some((Outcome::Stalled { why }, _)) => {
-                let (txt, tgt) = self.why_text(why);
-                self.chain.push(format!("{name} is Stalled (RetriesExceeded) after install failure: {txt}; nothing retries it"));
-                self.target(tgt);
-            }
-            Some((Outcome::InProgress, _)) => {
-                self.chain.push(format!(
-                    "{name} is reconciling (health check / Helm wait in progress)"
-                ));
-                let tg = self.pending_target(o);
-                self.target(tg);
-            }
-            Some((Outcome::Lost, _)) | Some((Outcome::ApiUnavailable, _)) => self.chain.push(
-                format!("{name} is waiting to be retried after a controller or API outage{next}"),
+                ),
+                Some(Target::Object(dependency)),
             ),
-            Some((oc, _)) => {
+            Some(Outcome::Stalled { why }) => {
+                let (txt, tgt) = self.why_text(why);
+                Step::to(format!("{name} is Stalled (RetriesExceeded) after install failure: {txt}; nothing retries it"), tgt)
+            }
+            Some(Outcome::InProgress) => Step::to(
+                format!("{name} is reconciling (health check / Helm wait in progress)"),
+                self.pending_target(o),
+            ),
+            Some(Outcome::Lost | Outcome::ApiUnavailable) => Step::end(format!(
+                "{name} is waiting to be retried after a controller or API outage{next}"
+            )),
+            Some(oc) => {
                 let (verb, why) = match oc {
                     Outcome::ApplyFailed { why } => ("apply failed", why),
                     Outcome::HealthCheckFailed { why } => ("health check failed", why),
@@ -181,9 +255,7 @@ impl Ex<'_> {
                     _ => ("failed", FailWhy::ApiUnavailable),
                 };
                 let (txt, tgt) = self.why_text(why);
-                self.chain
-                    .push(format!("{name}: {verb}: {txt}; retry timer{next}"));
-                self.target(tgt);
+                Step::to(format!("{name}: {verb}: {txt}; retry timer{next}"), tgt)
             }
         }
     }
@@ -204,116 +276,170 @@ impl Ex<'_> {
         })
     }
 
-    fn target(&mut self, t: Option<Target>) {
-        match t {
-            Some(Target::Object(o)) => self.object(o),
-            Some(Target::Workload(w)) => self.workload(w),
-            None => {}
-        }
-    }
-
-    fn workload(&mut self, w: WorkloadId) {
-        if self.seen_w[w] {
-            self.chain
-                .push(format!("{} (cycle of needs)", self.wname(w)));
-            return;
-        }
-        self.seen_w[w] = true;
+    fn workload_step(&self, w: WorkloadId) -> Step {
         let name = self.wname(w);
         let e = &self.t.workloads[w];
         let wd = &self.m.workloads[w];
         if e.ready {
             let at = e.ready_ms.map(format_ms).unwrap_or_default();
-            self.chain.push(format!(
+            return Step::end(format!(
                 "{LATE}{name} became ready later (first at {at}), too late to help"
             ));
-            return;
         }
         if e.applied_ms.is_none() {
-            match wd.owner {
-                Owner::Object(o) if self.seen_o[o] => {
-                    self.chain.push(format!(
-                        "{name} is applied by {} in the same stage as the object whose dry-run needs it: the all-or-nothing dry-run (SPEC R7) never applies it; move it to a Kustomization that this one depends on",
-                        self.oname(o)
-                    ));
-                }
-                Owner::Object(o) => {
-                    self.chain.push(format!(
+            return match wd.owner {
+                Owner::Object(o) if self.on_path[o] => Step::end(format!(
+                    "{name} is applied by {} in the same stage as the object whose dry-run needs it: the all-or-nothing dry-run never applies it; move it to a Kustomization that this one depends on",
+                    self.oname(o)
+                )),
+                Owner::Object(o) => Step::to(
+                    format!(
                         "{name} was never applied: its owner {} has not applied it",
                         self.oname(o)
-                    ));
-                    self.object(o);
-                }
-                Owner::Bootstrap(i) => self.chain.push(format!(
-                    "{name} (pre-Flux step {}) was never installed",
-                    i + 1
-                )),
-            }
-            return;
+                    ),
+                    Some(Target::Object(o)),
+                ),
+                Owner::Bootstrap(i) => Step::to(
+                    format!("{name} (pre-Flux step {}) was never installed", i + 1),
+                    self.blocking_bootstrap_step()
+                        .filter(|t| *t != Target::Workload(w)),
+                ),
+            };
         }
         if let Some(n) = e.crashloop_need {
-            self.chain.push(format!(
-                "{name} is crash-looping on need {} ({} restarts)",
-                self.wname(n),
-                e.crashes
-            ));
-            self.workload(n);
-            return;
+            return Step::to(
+                format!(
+                    "{name} is crash-looping on need {} ({} restarts)",
+                    self.wname(n),
+                    e.crashes
+                ),
+                Some(Target::Workload(n)),
+            );
         }
-        if wd.permanent_failure {
-            self.chain.push(format!(
-                "{name} fails every start (injected permanent failure)"
-            ));
+        Step::end(if wd.permanent_failure {
+            format!("{name} fails every start (injected permanent failure)")
         } else if e.failed {
             let inj = if wd.fail_probability > 0.0 {
                 format!(" (injected failure probability {})", wd.fail_probability)
             } else {
                 String::new()
             };
-            self.chain
-                .push(format!("{name} is Failed after {} crashes{inj}", e.crashes));
+            format!("{name} is Failed after {} crashes{inj}", e.crashes)
         } else if e.crashes > 0 {
-            self.chain.push(format!(
+            format!(
                 "{name} is crash-looping ({} crashes, failure probability {})",
                 e.crashes, wd.fail_probability
-            ));
+            )
         } else {
-            self.chain
-                .push(format!("{name} is starting and not ready yet"));
+            format!("{name} is starting and not ready yet")
+        })
+    }
+
+    fn cycle_line(&self, n: Node) -> String {
+        match n {
+            Node::Obj(_) => format!("{} (cycle of waits)", self.name(n)),
+            Node::Wl(_) => format!("{} (cycle of needs)", self.name(n)),
+        }
+    }
+
+    /// Explains every node on the chain from `start` until a node whose root is known, a cycle
+    /// or the end, and memoises each one's root cause. Iterative; each node is walked once.
+    fn walk(&mut self, start: Node) {
+        let mut path: Vec<Node> = vec![];
+        let mut cur = Some(start);
+        let tail: Option<String> = loop {
+            let Some(n) = cur else { break None };
+            let i = self.idx(n);
+            if let Some(r) = &self.roots[i] {
+                break r.clone();
+            }
+            if self.on_path[i] {
+                break Some(self.cycle_line(n));
+            }
+            self.on_path[i] = true;
+            path.push(n);
+            if self.steps[i].is_none() {
+                let s = match n {
+                    Node::Obj(o) => self.object_step(o),
+                    Node::Wl(w) => self.workload_step(w),
+                };
+                self.steps[i] = Some(s);
+            }
+            cur = self.step(n).next;
+        };
+        let mut root = tail;
+        for n in path.into_iter().rev() {
+            let i = self.idx(n);
+            self.on_path[i] = false;
+            if root.is_none() && !self.step(n).late() {
+                root = Some(self.step(n).line.clone());
+            }
+            self.roots[i] = Some(root.clone());
+        }
+    }
+
+    /// The entry of stuck object `o`: its lines up to the next stuck object or a step already
+    /// printed under another entry (each node is printed once over the whole report).
+    fn entry(&mut self, o: ObjectId) -> StuckObject {
+        let me = Node::Obj(o);
+        self.walk(me);
+        let mut chain = vec![];
+        let mut continued_at = None;
+        let mut cur = me;
+        loop {
+            let i = self.idx(cur);
+            self.printed_under[i] = Some(o);
+            chain.push(self.step(cur).line.clone());
+            let Some(next) = self.step(cur).next else {
+                break;
+            };
+            let j = self.idx(next);
+            if self.stuck(next) {
+                continued_at = Some(self.name(next));
+                break;
+            }
+            match self.printed_under[j] {
+                Some(p) if p == o => {
+                    chain.push(self.cycle_line(next));
+                    break;
+                }
+                Some(p) => {
+                    continued_at = Some(self.oname(p));
+                    break;
+                }
+                None => cur = next,
+            }
+        }
+        let root_cause = self.roots[self.idx(me)]
+            .clone()
+            .flatten()
+            .unwrap_or_default();
+        StuckObject {
+            object: self.oname(o),
+            reason: chain.first().cloned().unwrap_or_default(),
+            chain,
+            continued_at,
+            root_cause,
         }
     }
 }
 
-/// Explains every object that never became Ready.
+/// Explains every object that never became Ready, in linear time and output.
 #[must_use]
 pub fn explain(m: &Model, t: &Trace) -> Vec<StuckObject> {
-    let mut out = vec![];
-    for o in 0..m.objects.len() {
-        if t.ready_ms[o].is_some() {
-            continue;
-        }
-        let mut ex = Ex {
-            m,
-            t,
-            seen_o: vec![false; m.objects.len()],
-            seen_w: vec![false; m.workloads.len()],
-            chain: vec![],
-        };
-        ex.object(o);
-        let reason = ex.chain.first().cloned().unwrap_or_default();
-        let root_cause = ex
-            .chain
-            .iter()
-            .rev()
-            .find(|c| !c.starts_with(LATE))
-            .cloned()
-            .unwrap_or_default();
-        out.push(StuckObject {
-            object: m.objects[o].display(),
-            reason,
-            chain: ex.chain,
-            root_cause,
-        });
-    }
-    out
+    let mut ex = Ex::new(m, t);
+    (0..m.objects.len())
+        .filter(|o| t.ready_ms[*o].is_none())
+        .map(|o| ex.entry(o))
+        .collect()
+}
+
+/// The root cause of the first object that never became Ready (what a Monte Carlo trial
+/// records), without building every entry.
+#[must_use]
+pub fn first_root_cause(m: &Model, t: &Trace) -> Option<String> {
+    let o = (0..m.objects.len()).find(|o| t.ready_ms[*o].is_none())?;
+    let mut ex = Ex::new(m, t);
+    ex.walk(Node::Obj(o));
+    Some(ex.roots[o].clone().flatten().unwrap_or_default())
 }

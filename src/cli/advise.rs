@@ -1,14 +1,14 @@
 //! `fluxsim advise`: the changes worth making, each measured on common random numbers.
 
-use super::{emit, fail, load_scenario};
-use clap::Args;
+use super::common::{check_outputs, emit, fail, load_scenario, say, CmdResult};
 use fluxsim::advise::{advise, AdviseConfig, Only};
 use fluxsim::report::advise::{to_json, to_markdown, to_text};
 use std::process::ExitCode;
 
 /// Arguments of `fluxsim advise`.
-#[derive(Args)]
-pub struct AdviseArgs {
+/// Propose the dependsOn and settings changes that make bootstrap faster or safer, each measured.
+#[derive(clap::Args)]
+pub struct Args {
     /// Scenario file (YAML).
     scenario: String,
     /// Trials that confirm each suggestion (paired, same seed).
@@ -38,15 +38,14 @@ pub struct AdviseArgs {
 }
 
 /// Runs `fluxsim advise`.
-pub fn run(a: &AdviseArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(a: Args) -> CmdResult {
     if a.trials == 0 || a.screen_trials == 0 {
         return Err(fail("--trials and --screen-trials must be at least 1"));
     }
-    if a.json.as_deref() == Some("-") && a.markdown.as_deref() == Some("-") {
-        return Err(fail(
-            "--json - and --markdown - cannot both write to stdout: give one a file",
-        ));
-    }
+    check_outputs(&[
+        ("--json", a.json.as_deref()),
+        ("--markdown", a.markdown.as_deref()),
+    ])?;
     let sc = load_scenario(&a.scenario)?;
     let cfg = AdviseConfig {
         seed: a.seed,
@@ -69,7 +68,7 @@ pub fn run(a: &AdviseArgs) -> Result<ExitCode, ExitCode> {
         emit(p, to_markdown(&advice).as_bytes())?;
     }
     if !stdout_taken {
-        print!("{}", to_text(&advice));
+        say(&to_text(&advice))?;
     }
     Ok(ExitCode::SUCCESS)
 }

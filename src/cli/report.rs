@@ -1,7 +1,6 @@
 //! `fluxsim report`: one self-contained HTML file for reviews.
 
-use super::{emit, fail, load_scenario, run_mc};
-use clap::Args;
+use super::common::{check_outputs, emit, fail, load_model, load_scenario, run_mc, CmdResult};
 use fluxsim::advise::{advise, AdviseConfig, Only};
 use fluxsim::model::build;
 use fluxsim::report::html::{render, HtmlInput};
@@ -10,8 +9,9 @@ use fluxsim::runner::run_once;
 use std::process::ExitCode;
 
 /// Arguments of `fluxsim report`.
-#[derive(Args)]
-pub struct ReportArgs {
+/// Write one self-contained HTML report for reviews (timeline, distributions, graph, suggestions).
+#[derive(clap::Args)]
+pub struct Args {
     /// Scenario A (YAML).
     a: String,
     /// Scenario B, overlaid on A's bootstrap-time distribution.
@@ -34,17 +34,18 @@ pub struct ReportArgs {
 }
 
 /// Runs `fluxsim report`.
-pub fn run(a: &ReportArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(a: Args) -> CmdResult {
     if a.trials == 0 {
         return Err(fail("--trials must be at least 1"));
     }
+    check_outputs(&[("--html", Some(a.html.as_str()))])?;
     let sa = load_scenario(&a.a)?;
     let ma = build(&sa).map_err(|d| {
         eprintln!("{d}");
         ExitCode::from(2)
     })?;
     let mb = match &a.b {
-        Some(b) => Some(super::load_model(b)?),
+        Some(b) => Some(load_model(b)?),
         None => None,
     };
     let run = RunReport::new(&ma, &run_once(&ma, a.seed, 0));

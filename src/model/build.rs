@@ -17,11 +17,14 @@ struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
     errors: Vec<Diagnostic>,
+    lines: crate::scenario::diag::LineIndex,
 }
 
 impl Ctx<'_> {
     fn err(&mut self, loc: Location, msg: impl Into<String>, help: Option<String>) {
-        let mut d = Diagnostic::at(self.file, self.src, loc.line(), loc.column(), msg);
+        let mut d = self
+            .lines
+            .at(self.file, self.src, loc.line(), loc.column(), msg);
         d.help = help;
         self.errors.push(d);
     }
@@ -238,6 +241,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         file: &sc.file,
         src: &sc.source,
         errors: vec![],
+        lines: crate::scenario::diag::LineIndex::new(&sc.source),
     };
 
     let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
@@ -854,6 +858,17 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                         dep_locs.insert((oid, t), d.referenced);
                     }
                 }
+                // Past the errors a report shows, skip the hints (a did-you-mean over every
+                // name per entry made 10,000 unknown entries quadratic).
+                None if c.errors.len() >= crate::scenario::diag::MAX_SHOWN => c.err(
+                    d.referenced,
+                    format!(
+                        "`{name}` dependsOn unknown {} `{dns}/{}`",
+                        kind.as_str(),
+                        d.value.name
+                    ),
+                    None,
+                ),
                 None => {
                     let other = if *kind == ObjKind::Kustomization {
                         ObjKind::HelmRelease
@@ -873,10 +888,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                         format!(
                             "known {}s: {}",
                             kind.as_str(),
-                            same.iter()
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::scenario::diag::name_list(&same)
                         )
                     };
                     c.err(

@@ -198,19 +198,21 @@ impl McReport {
     ///
     /// # Errors
     /// Never in practice.
-    pub fn to_csv(&self) -> Result<String, String> {
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record(["trial", "makespan_ms", "stuck"])
-            .map_err(|e| e.to_string())?;
+        w.write_record(["trial", "makespan_ms", "stuck"])?;
         for (i, m) in self.trial_makespans_ms.iter().enumerate() {
             w.write_record([
                 i.to_string(),
                 m.map(|x| x.to_string()).unwrap_or_default(),
                 m.is_none().to_string(),
-            ])
-            .map_err(|e| e.to_string())?;
+            ])?;
         }
-        String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+        let bytes = w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
+        String::from_utf8(bytes)
+            .map_err(|e| csv::Error::from(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
     }
 
     /// Human summary.
@@ -273,10 +275,10 @@ impl McReport {
         let w = self
             .objects
             .iter()
-            .map(|o| o.name.len())
+            .map(|o| o.name.chars().count())
             .max()
             .unwrap_or(6)
-            .max(6);
+            .clamp(6, super::MAX_NAME_COLUMN);
         let _ = writeln!(
             s,
             "  {:<w$}  {:>10}  {:>10}  {:>11}",

@@ -200,11 +200,10 @@ impl RunReport {
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
         let t = &out.trace;
-        let crit: Vec<usize> = out
-            .critical_path
-            .as_ref()
-            .map(|c| c.objects.clone())
-            .unwrap_or_default();
+        let mut crit = vec![false; m.objects.len()];
+        for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
+            crit[o] = true;
+        }
         let objects = m
             .init_order
             .iter()
@@ -251,7 +250,7 @@ impl RunReport {
                         .count() as u32,
                     outcome,
                     reason,
-                    critical: crit.contains(&o),
+                    critical: crit[o],
                     runs,
                 }
             })
@@ -318,7 +317,7 @@ impl RunReport {
     ///
     /// # Errors
     /// Never in practice (writes to memory).
-    pub fn to_csv(&self) -> Result<String, String> {
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(vec![]);
         w.write_record([
             "object",
@@ -331,8 +330,7 @@ impl RunReport {
             "end_ms",
             "outcome",
             "reason",
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
         for o in &self.objects {
             for r in &o.runs {
                 let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -347,11 +345,14 @@ impl RunReport {
                     opt(r.end_ms),
                     r.outcome.clone(),
                     r.reason.clone(),
-                ])
-                .map_err(|e| e.to_string())?;
+                ])?;
             }
         }
-        String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+        let bytes = w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
+        String::from_utf8(bytes)
+            .map_err(|e| csv::Error::from(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
     }
 
     /// The readable timeline.
@@ -374,10 +375,10 @@ impl RunReport {
         let w = self
             .objects
             .iter()
-            .map(|o| o.name.len())
+            .map(|o| o.name.chars().count())
             .max()
             .unwrap_or(6)
-            .max(6);
+            .clamp(6, super::MAX_NAME_COLUMN);
         let _ = writeln!(
             s,
             "  {:<w$}  {:>10}  {:>10}  {:>8}  outcome",
@@ -457,6 +458,9 @@ impl RunReport {
                     let _ = writeln!(s, "\n  {}", so.object);
                     for (i, c) in so.chain.iter().enumerate() {
                         let _ = writeln!(s, "    {}{}", if i == 0 { "" } else { "↳ " }, c);
+                    }
+                    if let Some(next) = &so.continued_at {
+                        let _ = writeln!(s, "    ↳ continued under {next}");
                     }
                 }
                 let mut roots: Vec<&str> = self

@@ -5,6 +5,7 @@ pub mod builder;
 pub mod diag;
 pub mod edit;
 pub mod schema;
+mod yaml_error;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use schema::RawScenario;
@@ -20,22 +21,61 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
+/// Largest scenario accepted, in bytes (64 MiB: a 100,000-object scenario is about 26 MB).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
+/// Reads scenario text from `reader`, refusing more than [`MAX_SCENARIO_BYTES`] (so reading
+/// `/dev/zero` or a runaway pipe stops there). `file` names the input in diagnostics.
+///
+/// # Errors
+/// The input cannot be read, is too large, or is not UTF-8.
+pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Diagnostics> {
+    use std::io::Read as _;
+    let mut buf = Vec::new();
+    let fail = |msg: String, help: &str| Diagnostics(vec![Diagnostic::file(file, msg).help(help)]);
+    reader
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| {
+            fail(
+                format!("cannot read scenario: {e}"),
+                "check the path; scenarios ship in `scenarios/`",
+            )
+        })?;
+    if buf.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(fail(
+            format!(
+                "the scenario is larger than {} MiB",
+                MAX_SCENARIO_BYTES >> 20
+            ),
+            "split it or trim it; see docs/limits.md",
+        ));
+    }
+    String::from_utf8(buf).map_err(|e| {
+        fail(
+            format!(
+                "the scenario is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        )
+    })
+}
+
 /// Reads and parses a scenario file.
 ///
 /// # Errors
 /// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read scenario: {e}"),
-            help: Some("check the path; scenarios ship in `scenarios/`".into()),
-            source_line: None,
-        }])
+    let f = std::fs::File::open(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::file(
+            &file,
+            format!("cannot read scenario: {e}"),
+        )
+        .help("check the path; scenarios ship in `scenarios/`")])
     })?;
+    let source = read_source(f, &file)?;
     parse(&source, &file)
 }
 
@@ -45,46 +85,20 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
 /// As [`load`].
 pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
     // The parser's resource budget grows with the input (a 100k-object scenario has millions
-    // of nodes) but stays bounded by it, so aliases cannot blow it up.
+    // of nodes) but stays bounded by it, so aliases cannot blow it up: replaying aliases may
+    // produce at most as many events as the file has bytes.
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = (source.len() * 2).max(budget.max_events);
     budget.max_nodes = source.len().max(budget.max_nodes);
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = source.len().clamp(10_000, 1_000_000);
     match serde_saphyr::from_str_with_options::<RawScenario>(source, options) {
         Ok(raw) => Ok(Scenario {
             file: file.to_string(),
             source: source.to_string(),
             raw,
         }),
-        Err(e) => {
-            let (line, col) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            let plain = e.without_snippet().to_string();
-            let msg = strip_location_prefix(&plain);
-            let mut d = Diagnostic::at(file, source, line, col, msg.clone());
-            if msg.contains("unknown field") {
-                d = d.help(
-                    "check the spelling; the scenario format is described in scenarios/README.md",
-                );
-            } else if msg.contains("invalid boolean") {
-                d = d.help("use `true` or `false`");
-            }
-            Err(Diagnostics(vec![d]))
-        }
-    }
-}
-
-fn strip_location_prefix(s: &str) -> String {
-    let first = s.lines().next().unwrap_or(s);
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    if let Some(rest) = first.strip_prefix("line ") {
-        if let Some(idx) = rest.find(": ") {
-            return rest[idx + 2..].to_string();
-        }
-    }
-    let first = first.to_string();
-    match first.rfind(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first,
+        Err(e) => Err(Diagnostics(vec![yaml_error::diagnostic(&e, source, file)])),
     }
 }

@@ -1,0 +1,163 @@
+//! Helpers every subcommand shares: loading a scenario (`-`: stdin), writing outputs (checked
+//! before any simulation; a closed stdout ends the command quietly), Monte Carlo with a
+//! progress bar, and exit codes.
+
+use fluxsim::model::{build, Model};
+use fluxsim::report::write::{check_writable, write_output, WriteError};
+use fluxsim::report::McReport;
+use fluxsim::runner::{monte_carlo, McConfig};
+use fluxsim::scenario;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// What a subcommand returns: its exit code, or the code to stop with (already reported).
+pub type CmdResult = Result<ExitCode, ExitCode>;
+
+/// Reports `msg` as an error; exit status 2 (could not run).
+pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn write_failed(e: &WriteError) -> ExitCode {
+    if e.is_broken_pipe() {
+        // `fluxsim … | head -1`: the reader has what it wanted.
+        ExitCode::SUCCESS
+    } else {
+        fail(e)
+    }
+}
+
+/// Reads and parses a scenario; `-` reads standard input.
+pub fn load_scenario(path: &str) -> Result<scenario::Scenario, ExitCode> {
+    let res = if path == "-" {
+        scenario::read_source(std::io::stdin().lock(), "<stdin>")
+            .and_then(|src| scenario::parse(&src, "<stdin>"))
+    } else {
+        scenario::load(std::path::Path::new(path))
+    };
+    res.map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })
+}
+
+/// Loads, validates and checks that there is something to simulate.
+pub fn load_model(path: &str) -> Result<Model, ExitCode> {
+    let sc = load_scenario(path)?;
+    let m = build(&sc).map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })?;
+    if m.objects.is_empty() {
+        return Err(fail(format!(
+            "{path} defines no Kustomization or HelmRelease: nothing to simulate (add a `kustomizations:` or `helmReleases:` list; see scenarios/README.md)"
+        )));
+    }
+    Ok(m)
+}
+
+/// Checks every output before any work: at most one of them is stdout (`-`), and each file
+/// can be created. `outputs` pairs each flag with its value.
+pub fn check_outputs(outputs: &[(&str, Option<&str>)]) -> Result<(), ExitCode> {
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| *p == Some("-"))
+        .map(|(flag, _)| *flag)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(fail(format!(
+            "{} all write to stdout (`-`); send all but one to a file",
+            to_stdout.join(" and ")
+        )));
+    }
+    for (_, p) in outputs {
+        if let Some(p) = p {
+            check_writable(p).map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` (`-`: stdout).
+pub fn emit(path: &str, bytes: &[u8]) -> Result<(), ExitCode> {
+    write_output(path, bytes, &mut std::io::stdout().lock()).map_err(|e| write_failed(&e))
+}
+
+/// Prints `text` to stdout (a closed stdout ends the command quietly).
+pub fn say(text: &str) -> Result<(), ExitCode> {
+    emit("-", text.as_bytes())
+}
+
+/// Writes `--json` and `--csv` outputs; prints the text summary unless one of them is stdout.
+pub fn write_outputs(
+    json: Option<&str>,
+    csv: Option<&str>,
+    json_text: &str,
+    csv_text: impl FnOnce() -> Result<String, csv::Error>,
+    text: &str,
+) -> Result<(), ExitCode> {
+    if let Some(p) = json {
+        emit(p, json_text.as_bytes())?;
+    }
+    if let Some(p) = csv {
+        emit(p, csv_text().map_err(fail)?.as_bytes())?;
+    }
+    if json != Some("-") && csv != Some("-") {
+        say(text)?;
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    let show = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && total >= 200;
+    show.then(|| {
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} trials {pos}/{len} [{bar:40}] {per_sec} eta {eta}",
+            )
+            .expect("template")
+            .progress_chars("=> "),
+        );
+        pb
+    })
+}
+
+/// Checks Monte Carlo settings against the limits before loading anything heavy.
+pub fn check_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<(), ExitCode> {
+    McConfig {
+        seed,
+        trials,
+        threads,
+    }
+    .check(m)
+    .map_err(fail)
+}
+
+/// Runs the trials with a progress bar on a terminal.
+pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McReport, ExitCode> {
+    let pb = progress_bar(trials);
+    let cb = |n: u64| {
+        if let Some(p) = &pb {
+            if n.is_multiple_of(64) || n == trials {
+                p.set_position(n);
+            }
+        }
+    };
+    let cfg = McConfig {
+        seed,
+        trials,
+        threads,
+    };
+    let res = monte_carlo(m, &cfg, &cb).map_err(fail)?;
+    if let Some(p) = pb {
+        p.finish_and_clear();
+    }
+    Ok(McReport::new(m, seed, &res))
+}
+
+/// Flushes stdout at exit (ignoring a closed pipe).
+pub fn flush() {
+    let _ = std::io::stdout().flush();
+}

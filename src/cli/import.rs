@@ -1,0 +1,134 @@
+//! `fluxsim import`: walk a Flux repository from a cluster's entry point and write a scenario.
+
+use super::common::{check_outputs, emit, fail, CmdResult};
+use fluxsim::model::build;
+use fluxsim::scenario;
+use std::process::ExitCode;
+
+/// Import a Flux repository: walk it from a cluster's entry point and write a scenario.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Repository directory.
+    dir: String,
+    /// Entry point: the cluster's Flux folder, relative to DIR (e.g. `clusters/production`,
+    /// `kubernetes/flux/cluster`). Detected when there is only one candidate.
+    #[arg(long)]
+    entry: Option<String>,
+    /// Where the root source's paths start, relative to DIR (detected when absent).
+    #[arg(long)]
+    source_root: Option<String>,
+    /// Write the scenario to FILE (`-` or absent: stdout).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<String>,
+}
+
+fn detect_entries(dir: &std::path::Path) -> Vec<String> {
+    let mut out = vec![];
+    let sub = |p: &str| -> Vec<String> {
+        std::fs::read_dir(dir.join(p))
+            .map(|r| {
+                r.filter_map(Result::ok)
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| format!("{p}/{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for p in [
+        "kubernetes/flux/cluster",
+        "template/config/kubernetes/flux/cluster",
+        "templates/config/kubernetes/flux/cluster",
+        "hub",
+    ] {
+        if dir.join(p).is_dir() {
+            out.push(p.to_string());
+        }
+    }
+    for p in ["clusters", "kubernetes/clusters"] {
+        out.extend(sub(p));
+    }
+    out.sort();
+    out
+}
+
+fn import(
+    dir: &str,
+    entry: Option<&str>,
+    source_root: Option<&str>,
+    output: Option<&str>,
+) -> Result<ExitCode, ExitCode> {
+    let root = std::path::Path::new(dir);
+    if !root.is_dir() {
+        return Err(fail(format!("`{dir}` is not a directory")));
+    }
+    let entry = match entry {
+        Some(e) => e.to_string(),
+        None => {
+            let c = detect_entries(root);
+            match c.len() {
+                1 => c[0].clone(),
+                0 => {
+                    return Err(fail(format!(
+                    "no entry point found in `{dir}`; give the cluster's Flux folder with --entry"
+                )))
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "several entry points in `{dir}`: {}; choose one with --entry",
+                        c.join(", ")
+                    )))
+                }
+            }
+        }
+    };
+    if !root.join(&entry).is_dir() {
+        return Err(fail(format!(
+            "entry point `{entry}` is not a directory under `{dir}`"
+        )));
+    }
+    let opts = fluxsim::import::ImportOptions {
+        entry: entry.clone(),
+        source_root: source_root.map(str::to_string),
+    };
+    let imp = fluxsim::import::import(root, &opts);
+    for w in &imp.warnings {
+        eprintln!("{w}");
+    }
+    let repo_name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.to_string());
+    let yaml = fluxsim::import::to_scenario(&imp, &repo_name, &entry);
+    // The written scenario must validate: check before writing anything.
+    let sc = scenario::parse(&yaml, output.unwrap_or("<imported>")).map_err(|d| {
+        fail(format!(
+            "the imported scenario does not parse (a fluxsim bug): {d}"
+        ))
+    })?;
+    build(&sc).map_err(|d| {
+        fail(format!(
+            "the imported scenario does not validate (a fluxsim bug): {d}"
+        ))
+    })?;
+    emit(output.unwrap_or("-"), yaml.as_bytes())?;
+    eprintln!(
+        "imported {} Kustomizations, {} HelmReleases, {} dependsOn edges from {dir}/{entry} ({} warnings){}",
+        imp.kustomizations(),
+        imp.helm_releases(),
+        imp.edges(),
+        imp.warnings.len(),
+        output.filter(|o| *o != "-").map(|o| format!(" → {o}")).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(a: Args) -> CmdResult {
+    check_outputs(&[("--output", a.output.as_deref())])?;
+    import(
+        &a.dir,
+        a.entry.as_deref(),
+        a.source_root.as_deref(),
+        a.output.as_deref(),
+    )
+}

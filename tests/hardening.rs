@@ -1,0 +1,350 @@
+//! No input crashes, hangs or exhausts the machine: each case here once panicked, ran without
+//! bound or grew quadratically. Scaling cases use sizes at which the old quadratic code took
+//! seconds; they assert completion and output size, never timing.
+
+mod common;
+use common::run;
+use fluxsim::report::{McReport, RunReport};
+use fluxsim::runner::{monte_carlo, McConfig};
+
+/// `n` Kustomizations in a chain, k0 ← k1 ← … (each depends on the previous one).
+fn chain(n: usize, head: &str) -> String {
+    let mut y = format!("{head}kustomizations:\n");
+    for i in 0..n {
+        y.push_str(&format!("  - name: k{i}\n"));
+        if i > 0 {
+            y.push_str(&format!("    dependsOn: [k{}]\n", i - 1));
+        }
+    }
+    y
+}
+
+// SPEC R16: a permanent fault on a pre-Flux workload means Flux never starts; the stuck report
+// names the bootstrap workload instead of panicking on an object without a parent.
+#[test]
+fn fault_on_a_bootstrap_workload_is_explained() {
+    let (m, out) = run("bootstrap: [{kind: DaemonSet, name: cilium, namespace: kube-system}]\nkustomizations: [{name: apps}]\nfaults: [{type: permanent, workload: cilium}]\n");
+    assert!(out.trace.makespan_ms.is_none());
+    assert_eq!(out.stuck.len(), 1);
+    let s = &out.stuck[0];
+    assert!(
+        s.reason.contains("never created") && s.reason.contains("pre-Flux"),
+        "{s:?}"
+    );
+    assert!(
+        s.root_cause.contains("DaemonSet/kube-system/cilium")
+            && s.root_cause.contains("permanent failure"),
+        "{s:?}"
+    );
+    assert!(RunReport::new(&m, &out).to_text().contains("root cause:"));
+}
+
+// SPEC R16: a horizon shorter than the pre-Flux phase (2h readiness, 1h horizon) is stuck with
+// the bootstrap step still starting.
+#[test]
+fn horizon_shorter_than_bootstrap_is_explained() {
+    let (_, out) = run("bootstrap: [{kind: DaemonSet, name: cilium, namespace: kube-system, ready: 2h}]\nkustomizations: [{name: apps}]\nhorizon: 1h\n");
+    assert!(out.trace.makespan_ms.is_none());
+    assert!(
+        out.stuck[0]
+            .root_cause
+            .contains("cilium is starting and not ready yet"),
+        "{:?}",
+        out.stuck
+    );
+}
+
+// Object names of 65,536+ characters used to overflow the text table's width argument.
+#[test]
+fn very_long_names_render() {
+    let name = "a".repeat(70_000);
+    let (m, out) = run(&format!("kustomizations:\n  - name: {name}\n"));
+    let text = RunReport::new(&m, &out).to_text();
+    assert!(text.contains(&name));
+    let trials = monte_carlo(
+        &m,
+        &McConfig {
+            seed: 1,
+            trials: 2,
+            threads: 1,
+        },
+        &|_| {},
+    )
+    .unwrap();
+    assert!(McReport::new(&m, 1, &trials).to_text().contains(&name));
+}
+
+// SPEC R6/R16: a suspended root with a 3,000-long chain behind it. Each stuck object is
+// explained once, pointing at its blocker: output is linear (two lines per entry at most), and
+// every entry's root cause is the suspended root. The old walk printed 4.5 million lines.
+#[test]
+fn stuck_chain_explanation_is_linear() {
+    let n = 3_000;
+    let y = chain(n, "horizon: 2m\n").replacen(
+        "  - name: k0\n",
+        "  - name: k0\n    suspend: true\n",
+        1,
+    );
+    let (m, out) = run(&y);
+    assert_eq!(out.stuck.len(), n);
+    for s in &out.stuck {
+        assert!(s.chain.len() <= 2, "{s:?}");
+        assert_eq!(s.root_cause, "Kustomization/k0 is suspended", "{s:?}");
+    }
+    assert_eq!(
+        out.stuck[1].continued_at.as_deref(),
+        Some("Kustomization/k0")
+    );
+    let text = RunReport::new(&m, &out).to_text();
+    assert!(
+        text.lines().count() < 10 * n,
+        "{} lines",
+        text.lines().count()
+    );
+}
+
+// A 5,000-deep chain used to overflow the stack in the recursive explanation; run it on a
+// small (256 KiB) stack to make sure the walk is iterative.
+#[test]
+fn deep_chain_does_not_overflow_the_stack() {
+    let y = chain(5_000, "horizon: 1m\n").replacen(
+        "  - name: k0\n",
+        "  - name: k0\n    suspend: true\n",
+        1,
+    );
+    let (m, out) = run(&y);
+    let s = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || fluxsim::analysis::stuck::explain(&m, &out.trace))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(s.len(), 5_000);
+    assert!(s
+        .iter()
+        .all(|x| x.root_cause == "Kustomization/k0 is suspended"));
+}
+
+// ---- The command line ----
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+fn cli(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = c.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    let o = c.wait_with_output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str, body: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("fluxsim-hardening-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+const OK: &str = "kustomizations:\n  - name: a\n";
+
+/// A stuck scenario that polls every millisecond (SPEC R3 `requeue_dependency`).
+const POLL_1MS: &str = "controllers:\n  kustomize: {requeueDependency: 1ms}\nkustomizations:\n  - name: infra\n    wait: true\n    resources: [{kind: Deployment, name: x}]\n  - name: apps\n    dependsOn: [infra]\nfaults: [{type: permanent, workload: x}]\nhorizon: 8h\n";
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let p = tmp("pipe.yaml", &chain(50, ""));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(["run", &p])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(c.stdout.take());
+    let o = c.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn dash_reads_the_scenario_from_stdin() {
+    let (code, out, err) = cli(&["validate", "-"], Some(OK));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 Kustomizations"), "{out}");
+    let (code, _, err) = cli(
+        &["run", "-"],
+        Some("kustomizations:\n  - name: a\n    wiat: true\n"),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("<stdin>:3:5"), "{err}");
+}
+
+#[test]
+fn two_outputs_on_stdout_are_refused() {
+    let p = tmp("ok.yaml", OK);
+    let (code, out, err) = cli(&["run", &p, "--json", "-", "--csv", "-"], None);
+    assert_eq!(code, 2);
+    assert!(out.is_empty() && err.contains("--json and --csv"), "{err}");
+}
+
+#[test]
+fn empty_scenario_is_an_error() {
+    for body in ["", "name: x\n"] {
+        let p = tmp("empty.yaml", body);
+        let (code, _, err) = cli(&["run", &p], None);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("no Kustomization or HelmRelease"), "{err}");
+    }
+}
+
+#[test]
+fn check_needs_something_to_check() {
+    let p = tmp("nocheck.yaml", OK);
+    let (code, _, err) = cli(&["check", &p, "--trials", "10"], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("nothing to check") && err.contains("--baseline"),
+        "{err}"
+    );
+}
+
+// The output path is checked before simulating: with the 1 ms poll scenario, the error is
+// the unwritable path, not the event budget the run would have hit.
+#[test]
+fn output_paths_are_checked_first() {
+    let p = tmp("poll-out.yaml", POLL_1MS);
+    let (code, _, err) = cli(&["mc", &p, "--json", "/nonexistent-dir/x.json"], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot write `/nonexistent-dir/x.json`"),
+        "{err}"
+    );
+    assert!(!err.contains("events"), "{err}");
+}
+
+#[test]
+fn a_killed_write_leaves_nothing_behind_the_next_run() {
+    let p = tmp("stray.yaml", OK);
+    let dir = std::path::Path::new(&p).parent().unwrap().join("stray-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let stray = dir.join(".out.json.fluxsim-tmp");
+    std::fs::write(&stray, "half a report").unwrap();
+    let out = dir.join("out.json");
+    let (code, _, err) = cli(&["run", &p, "--json", out.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(!stray.exists());
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
+}
+
+#[test]
+fn absurd_trials_and_threads_are_refused() {
+    let p = tmp("absurd.yaml", OK);
+    let (code, _, err) = cli(&["mc", &p, "--trials", "4000000000"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("--trials 4000000000 is too many"), "{err}");
+    let (code, _, err) = cli(&["mc", &p, "--threads", "100000"], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--threads 100000 is too many: at most 256"),
+        "{err}"
+    );
+}
+
+// SPEC R3/R16: 1 ms dependency polls for 8 h would be 28.8 million reconciles (20 GB). The
+// trial stops at its event budget, 500,000 + 10,000 × (2 objects + 1 workload) = 530,000,
+// and the error names the setting.
+#[test]
+fn polling_without_bound_hits_the_event_budget() {
+    let p = tmp("poll.yaml", POLL_1MS);
+    for cmd in ["run", "mc"] {
+        let (code, _, err) = cli(
+            &[cmd, &p, "--trials", "4"][..if cmd == "run" { 2 } else { 4 }],
+            None,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("stopped after 530000 events")
+                && err.contains("`controllers.kustomize.requeueDependency` of 1ms"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn oversized_input_is_refused() {
+    let (code, _, err) = cli(&["validate", "/dev/zero"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("larger than 64 MiB"), "{err}");
+}
+
+#[test]
+fn yaml_errors_are_said_in_words() {
+    let p = tmp(
+        "neg.yaml",
+        "controllers:\n  kustomize:\n    concurrent: -1\nkustomizations: [{name: a}]\n",
+    );
+    let (code, _, err) = cli(&["validate", &p], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("must be a positive integer") && err.contains("neg.yaml:3:17"),
+        "{err}"
+    );
+    // One anchor replayed through 300 aliases: more events than the file has bytes.
+    let mut y = String::from("bootstrap: &b [");
+    for i in 0..20 {
+        y.push_str(&format!("{{kind: Deployment, name: x{i}}}, "));
+    }
+    y.push_str("]\nkustomizations:\n");
+    for i in 0..300 {
+        y.push_str(&format!("  - {{name: k{i}, resources: *b}}\n"));
+    }
+    let p = tmp("alias.yaml", &y);
+    let (code, _, err) = cli(&["validate", &p], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("aliases") && err.contains("write the repeated part out"),
+        "{err}"
+    );
+    assert!(!err.contains("Budget") && !err.contains("Breach"), "{err}");
+}
+
+// A one-line flow-style file with 10,000 errors: each diagnostic keeps a 100-character
+// excerpt, the report shows 20 and counts the rest, the known-names hint lists 10.
+#[test]
+fn many_errors_on_one_line_stay_small() {
+    let n = 10_000;
+    let items: Vec<String> = (0..n)
+        .map(|i| format!("{{name: k{i}, dependsOn: [nope{i}]}}"))
+        .collect();
+    let p = tmp(
+        "flow.yaml",
+        &format!("kustomizations: [{}]\n", items.join(", ")),
+    );
+    let (code, _, err) = cli(&["validate", &p], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("and {} more", n - 20)),
+        "{}",
+        &err[err.len() - 300..]
+    );
+    assert!(err.contains("10000 errors found"));
+    assert!(err.len() < 40_000, "{} bytes", err.len());
+}
