@@ -93,7 +93,9 @@ fn scenario_runs(imp: &Imported, entry: &str) -> fluxsim::model::Model {
 /// - frontend `dependsOn: db-postgres` without namespace means its own namespace, apps-ns;
 /// - patches: `patch-db.yaml` (strategic merge, matched by kind and name) sets db's timeout 4m
 ///   without becoming an object; the JSON 6902 patch on name regex `web-.*` adds wait: true to
-///   web-frontend only; the one on label `tier=data` replaces db's interval with 15m.
+///   web-frontend only; the one on label `tier=data` replaces db's interval with 15m; the one
+///   on db-migrate tests its interval is 1h, then copies it into retryInterval;
+/// - `--- # comment` separates documents like `---`.
 #[test]
 fn kustomize_patterns_give_the_exact_dag() {
     let imp = run_import("kustomize", "cluster");
@@ -122,6 +124,7 @@ fn kustomize_patterns_give_the_exact_dag() {
     let migrate = find(&imp, "Kustomization", "outer/db-migrate");
     assert_eq!(spec(migrate, "/spec/interval").unwrap(), "1h");
     assert!(spec(migrate, "/spec/timeout").is_none());
+    assert_eq!(spec(migrate, "/spec/retryInterval").unwrap(), "1h");
     let m = scenario_runs(&imp, "cluster");
     let wf = &m.objects[m.find_object("outer/web-frontend").unwrap()];
     assert!(wf.wait);

@@ -1,6 +1,6 @@
 //! Walking a repository the way kustomize and Flux build it, from an entry point.
 
-use super::patch::{apply_patch, substitute, Target};
+use super::patch::{apply_patch, substitute, Target, MAX_DEPTH};
 use super::yaml::{get, get_str, parse_docs, strip_jinja, Doc};
 use super::Warning;
 use serde_json::Value;
@@ -301,6 +301,11 @@ fn apply_patches(
     warnings: &mut Vec<Warning>,
 ) {
     for (patch, target, has_target) in patches {
+        warnings.extend(target.problems().into_iter().map(|pr| Warning {
+            file: file.to_string(),
+            line: 0,
+            message: format!("{what}: {pr}"),
+        }));
         for d in docs.iter_mut() {
             let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
             warnings.extend(problems.into_iter().map(|pr| Warning {
@@ -372,6 +377,9 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
                 for p in &paths {
                     let mut cur = &mut d.value;
                     let parts: Vec<&str> = p.split('.').collect();
+                    if parts.len() > MAX_DEPTH {
+                        continue; // refused: see MAX_DEPTH
+                    }
                     for (i, part) in parts.iter().enumerate() {
                         let Some(m) = cur.as_object_mut() else { break };
                         if i + 1 == parts.len() {
