@@ -259,3 +259,101 @@ fn cli_import_writes_a_scenario_that_runs() {
     assert_eq!(st.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&st.stderr).contains("choose one with --entry"));
 }
+
+/// Issue 15: the controllers' flags and feature gates each repository really sets, read by
+/// hand from its flux-instance HelmRelease (`values.instance.kustomize.patches`, applied in
+/// order; SPEC R18: the last `--concurrent` wins, `--feature-gates` accumulate). onedr0p:
+/// `--concurrent=10 --requeue-dependency=5s` on both, then `--concurrent=20` on
+/// kustomize-controller; helm-controller gates OOMWatch, DefaultToRetryOnFailure,
+/// DisableChartDigestTracking; kustomize-controller CancelHealthCheckOnNewRevision. bjw-s: the
+/// same with kustomize-controller's second `--concurrent=8`, and no DefaultToRetryOnFailure.
+/// buroa: `--concurrent=20` on both. Each entry point and root source is found without
+/// `--entry`, from the FluxInstance's `sync` (outside the entry folder).
+#[test]
+fn controller_flags_and_gates_come_from_the_flux_instance() {
+    let Some(c) = corpus_dir() else { return };
+    // (repo, kustomize concurrent, helm concurrent, helm gates, kustomize gates)
+    type Case<'a> = (&'a str, u32, u32, &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 4] = [
+        (
+            "onedr0p__home-ops",
+            20,
+            10,
+            &[
+                "DefaultToRetryOnFailure",
+                "DisableChartDigestTracking",
+                "OOMWatch",
+            ],
+            &["CancelHealthCheckOnNewRevision"],
+        ),
+        (
+            "bjw-s-labs__home-ops",
+            8,
+            10,
+            &["DisableChartDigestTracking", "OOMWatch"],
+            &["CancelHealthCheckOnNewRevision"],
+        ),
+        (
+            "buroa__k8s-gitops",
+            20,
+            20,
+            &[
+                "DefaultToRetryOnFailure",
+                "DisableChartDigestTracking",
+                "OOMWatch",
+            ],
+            &["CancelHealthCheckOnNewRevision"],
+        ),
+        (
+            "onedr0p__cluster-template",
+            20,
+            10,
+            &["DisableChartDigestTracking", "OOMWatch"],
+            &["CancelHealthCheckOnNewRevision"],
+        ),
+    ];
+    for (repo, kc, hc, hgates, kgates) in cases {
+        let dir = c.join(repo);
+        let e =
+            fluxsim::import::entry::choose_entry(&dir).unwrap_or_else(|m| panic!("{repo}: {m}"));
+        let imp = import(
+            &dir,
+            &ImportOptions {
+                entry: e.dir.clone(),
+                source_root: None,
+            },
+        );
+        let m = fluxsim::model::build(
+            &fluxsim::scenario::parse(&to_scenario(&imp, repo, &e.dir), "x.yaml").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.kustomize.concurrent, m.helm.concurrent),
+            (kc, hc),
+            "{repo}"
+        );
+        assert_eq!(
+            (m.kustomize.requeue_dependency, m.helm.requeue_dependency),
+            (5_000, 5_000),
+            "{repo}"
+        );
+        let names = |f: &fluxsim::import::flags::ControllerFlags| -> Vec<String> {
+            f.feature_gates
+                .iter()
+                .filter(|(_, s)| s.value)
+                .map(|(g, _)| g.clone())
+                .collect()
+        };
+        assert_eq!(names(&imp.helm_flags), hgates, "{repo}");
+        assert_eq!(names(&imp.kustomize_flags), kgates, "{repo}");
+    }
+    // The corpus's other entry points: (repo, entry found without --entry, or the error).
+    let e = fluxsim::import::entry::choose_entry(&c.join("joryirving__home-ops")).unwrap_err();
+    assert!(e.contains("kubernetes/clusters/main (from kubernetes/clusters/main/flux-instance/helmrelease.yaml:16)"), "{e}");
+    let e =
+        fluxsim::import::entry::choose_entry(&c.join("MatherlyNet__talos-cluster")).unwrap_err();
+    assert!(
+        e.contains("templates/config/kubernetes/flux/cluster"),
+        "{e}"
+    );
+}

@@ -242,3 +242,79 @@ fn makejinja_templates_are_stripped_to_a_superset() {
     assert!(imp.warnings.iter().any(|w| w.message.contains("superset")));
     scenario_runs(&imp, "template/config/kubernetes/flux/cluster");
 }
+
+/// tests/fixtures/import/instance, by hand. Entry point and root source as Flux finds them:
+/// the only sync definition is the FluxInstance in the flux-instance HelmRelease's
+/// `values.instance` (outside the entry folder): path `kubernetes/flux/cluster`, source
+/// GitRepository `home`, so `web` (sourceRef GitRepository flux-system) reads another
+/// repository. Controller flags (SPEC R18), in the order the cluster applies them:
+/// `cluster.size: medium` gives both controllers `--concurrent=10 --requeue-dependency=5s`;
+/// the first patch adds `--concurrent=16` to kustomize-controller (the last one wins); the
+/// strategic-merge patch on both containers (merged on `name`) keeps their args; helm-controller
+/// gets `OOMWatch=true,DefaultToRetryOnFailure=false` then `DefaultToRetryOnFailure=true`
+/// (gates accumulate, the later value wins). The README's `--concurrent=99` is not a flag.
+#[test]
+fn flux_instance_defines_entry_source_and_controller_flags() {
+    let dir = fixture("instance");
+    let e = fluxsim::import::entry::choose_entry(&dir).unwrap();
+    assert_eq!(e.dir, "kubernetes/flux/cluster");
+    assert_eq!(
+        (e.source_kind.as_str(), e.source_name.as_str()),
+        ("GitRepository", "home")
+    );
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        (
+            "kubernetes/apps/flux-system/flux-instance/app/helmrelease.yaml",
+            1
+        )
+    );
+    let imp = run_import("instance", "kubernetes/flux/cluster");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease flux-system/flux-instance <- flux-system/flux-instance []",
+            "Kustomization flux-system/cluster-apps <- entry []",
+            "Kustomization flux-system/flux-instance <- flux-system/cluster-apps []",
+            "Kustomization web/web <- flux-system/cluster-apps []",
+        ]
+    );
+    assert!(imp.warnings.iter().any(|w| w
+        .message
+        .contains("external source GitRepository/flux-system")));
+    let hr = "kubernetes/apps/flux-system/flux-instance/app/helmrelease.yaml";
+    let k = &imp.kustomize_flags;
+    let h = &imp.helm_flags;
+    let (kc, kr) = (
+        k.concurrent.as_ref().unwrap(),
+        k.requeue_dependency.as_ref().unwrap(),
+    );
+    assert_eq!(
+        (kc.value, kc.from.as_str()),
+        (16, format!("{hr}:26").as_str())
+    );
+    assert_eq!(kr.value, "5s");
+    assert_eq!(kr.from, format!("{hr}:14 (cluster size medium)"));
+    assert_eq!(h.concurrent.as_ref().unwrap().value, 10);
+    assert!(k.feature_gates.is_empty());
+    let gates: Vec<(&str, bool, &str)> = h
+        .feature_gates
+        .iter()
+        .map(|(g, s)| (g.as_str(), s.value, s.from.as_str()))
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            ("DefaultToRetryOnFailure", true, format!("{hr}:52").as_str()),
+            ("OOMWatch", true, format!("{hr}:49").as_str()),
+        ]
+    );
+    let m = scenario_runs(&imp, "kubernetes/flux/cluster");
+    assert_eq!((m.kustomize.concurrent, m.helm.concurrent), (16, 10));
+    assert_eq!(m.helm.requeue_dependency, 5_000);
+    let yaml = to_scenario(&imp, "fixture", "kubernetes/flux/cluster");
+    assert!(
+        yaml.contains(&format!("concurrent: 16  # --concurrent from {hr}:26")),
+        "{yaml}"
+    );
+}

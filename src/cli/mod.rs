@@ -316,35 +316,6 @@ fn cmd_check(
     })
 }
 
-fn detect_entries(dir: &std::path::Path) -> Vec<String> {
-    let mut out = vec![];
-    let sub = |p: &str| -> Vec<String> {
-        std::fs::read_dir(dir.join(p))
-            .map(|r| {
-                r.filter_map(Result::ok)
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| format!("{p}/{}", e.file_name().to_string_lossy()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for p in [
-        "kubernetes/flux/cluster",
-        "template/config/kubernetes/flux/cluster",
-        "templates/config/kubernetes/flux/cluster",
-        "hub",
-    ] {
-        if dir.join(p).is_dir() {
-            out.push(p.to_string());
-        }
-    }
-    for p in ["clusters", "kubernetes/clusters"] {
-        out.extend(sub(p));
-    }
-    out.sort();
-    out
-}
-
 fn cmd_import(
     dir: &str,
     entry: Option<&str>,
@@ -355,24 +326,13 @@ fn cmd_import(
     if !root.is_dir() {
         return Err(fail(format!("`{dir}` is not a directory")));
     }
+    // Without --entry: the cluster the repository defines (gotk-sync.yaml, FluxInstance).
     let entry = match entry {
         Some(e) => e.to_string(),
         None => {
-            let c = detect_entries(root);
-            match c.len() {
-                1 => c[0].clone(),
-                0 => {
-                    return Err(fail(format!(
-                    "no entry point found in `{dir}`; give the cluster's Flux folder with --entry"
-                )))
-                }
-                _ => {
-                    return Err(fail(format!(
-                        "several entry points in `{dir}`: {}; choose one with --entry",
-                        c.join(", ")
-                    )))
-                }
-            }
+            fluxsim::import::entry::choose_entry(root)
+                .map_err(|m| fail(format!("`{dir}`: {m}")))?
+                .dir
         }
     };
     if !root.join(&entry).is_dir() {

@@ -10,6 +10,9 @@
 //! (stripped: conditional branches are all kept, so the graph is a superset).
 //! Problems are warnings with file and line; nothing panics.
 
+pub mod entry;
+pub mod flags;
+pub mod fs;
 pub mod patch;
 pub mod profiles;
 pub mod walk;
@@ -73,10 +76,12 @@ pub struct Imported {
     pub resource_sets: Vec<(String, usize)>,
     /// Problems.
     pub warnings: Vec<Warning>,
-    /// Controller flags found: (`--concurrent`, `--requeue-dependency`).
-    pub concurrent: Option<u32>,
-    /// `--requeue-dependency`.
-    pub requeue_dependency: Option<String>,
+    /// kustomize-controller flags found in the repository (None: Flux's default).
+    pub kustomize_flags: flags::ControllerFlags,
+    /// helm-controller flags found in the repository.
+    pub helm_flags: flags::ControllerFlags,
+    /// The root source (kind, name): the repository itself.
+    pub root_source: (String, String),
     /// Source-root prefix used.
     pub source_root: String,
     /// Number of `.j2` templates read by stripping.
@@ -123,6 +128,7 @@ type ConfigMaps = BTreeMap<(String, String), BTreeMap<String, String>>;
 /// source's paths start, the ArtifactGenerator rules and the ConfigMaps seen so far.
 struct Sources {
     entry: String,
+    root_name: String,
     forced_root: Option<String>,
     roots: BTreeMap<(String, String), String>,
     artifacts: Artifacts,
@@ -193,43 +199,36 @@ fn artifact_map(docs: &[Doc]) -> Artifacts {
     m
 }
 
-fn find_flags(repo: &Repo, entry: &str) -> (Option<u32>, Option<String>) {
-    let mut conc = None;
-    let mut rq = None;
-    let mut stack = vec![entry.to_string()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(repo.root.join(&d)) else {
-            continue;
-        };
-        let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            let rel = join(
-                &d,
-                &p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
-            if p.is_dir() && stack.len() < 50 {
-                stack.push(rel);
-            } else if let Ok(t) = std::fs::read_to_string(&p) {
-                for (flag, slot) in [("--concurrent=", 0), ("--requeue-dependency=", 1)] {
-                    if let Some(i) = t.find(flag) {
-                        let v: String = t[i + flag.len()..]
-                            .chars()
-                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
-                            .collect();
-                        if slot == 0 {
-                            conc = conc.or(v.parse().ok());
-                        } else if rq.is_none() && !v.is_empty() {
-                            rq = Some(v);
-                        }
-                    }
-                }
-            }
-        }
+/// The controllers' flags: FluxInstances (the entry's own sync definition and any the walk
+/// reached), then kustomize patches of the controller Deployments met by the walk.
+fn find_flags(
+    repo: &mut Repo,
+    instances: &[(Value, String, usize)],
+) -> (flags::ControllerFlags, flags::ControllerFlags) {
+    let mut sources = vec![];
+    for (spec, file, line) in instances {
+        sources.extend(flags::instance_sources(spec, file, *line));
     }
-    (conc, rq)
+    for (patch, target, has_target, file) in std::mem::take(&mut repo.controller_patches) {
+        sources.push(flags::FlagSource::Patch {
+            patch,
+            target: Box::new(target),
+            has_target,
+            file,
+        });
+    }
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut line_of = |file: &str, needle: &str| -> usize {
+        let text = texts
+            .entry(file.to_string())
+            .or_insert_with(|| repo.fs.read(file).unwrap_or_default());
+        text.find(needle)
+            .map_or(0, |i| text[..i].matches('\n').count() + 1)
+    };
+    (
+        flags::controller_flags("kustomize-controller", &sources, &mut line_of),
+        flags::controller_flags("helm-controller", &sources, &mut line_of),
+    )
 }
 
 /// Walks `dir` from `opts.entry`.
@@ -246,7 +245,18 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
             message: "entry point is not a directory".into(),
         });
     }
-    // ConfigMaps for substituteFrom, anywhere in the repo: scanned lazily from walked docs.
+    // The entry's own sync definition (gotk-sync.yaml or a FluxInstance) names the root
+    // source and may carry the controllers' settings.
+    let (defined, _) = entry::find_entries(dir);
+    let own = defined.into_iter().find(|e| e.dir == entry);
+    let root_source = own.as_ref().map_or_else(
+        || ("GitRepository".to_string(), "flux-system".to_string()),
+        |e| (e.source_kind.clone(), e.source_name.clone()),
+    );
+    let mut instances: Vec<(Value, String, usize)> = own
+        .and_then(|e| e.instance.map(|i| (i, e.file, e.line)))
+        .into_iter()
+        .collect();
     let root_docs = repo.build_dir(&entry, 0);
     let mut objects: Vec<Found> = vec![];
     let mut index: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
@@ -254,6 +264,7 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
     // Source roots per (kind, name) are detected on first use unless forced.
     let mut src = Sources {
         entry: entry.clone(),
+        root_name: root_source.1.clone(),
         forced_root: opts.source_root.clone().map(|s| join("", &s)),
         roots: BTreeMap::new(),
         artifacts: artifact_map(&root_docs),
@@ -300,6 +311,16 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
             }
         }
         src.artifacts.extend(artifact_map(&docs));
+        for d in &docs {
+            if let Some(spec) = flags::instance_spec(&d.value) {
+                if !instances
+                    .iter()
+                    .any(|(_, f, l)| *f == d.file && *l == d.line)
+                {
+                    instances.push((spec.clone(), d.file.clone(), d.line));
+                }
+            }
+        }
         let parent_ns = parent.map_or_else(
             || "flux-system".to_string(),
             |p| objects[p].namespace.clone(),
@@ -439,8 +460,9 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         }
         objects[i].depends_on = res;
     }
-    let (concurrent, requeue_dependency) = find_flags(&repo, &entry);
-    let mut all_warnings = repo.warnings;
+    let (kustomize_flags, helm_flags) = find_flags(&mut repo, &instances);
+    let mut all_warnings = repo.fs.warnings;
+    all_warnings.extend(repo.warnings);
     all_warnings.extend(warnings);
     if !repo.missing.is_empty() {
         all_warnings.push(Warning { file: String::new(), line: 0, message: format!("{} referenced paths are not in the repository (plain manifests: treated as opaque, e.g. `{}`)", repo.missing.len(), repo.missing.keys().next().cloned().unwrap_or_default()) });
@@ -458,8 +480,9 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         objects,
         resource_sets,
         warnings: all_warnings,
-        concurrent,
-        requeue_dependency,
+        kustomize_flags,
+        helm_flags,
+        root_source,
         source_root,
         jinja_files: repo.jinja_files,
     }
@@ -524,9 +547,10 @@ fn walk_child(
             }
         }
     } else {
-        // The repository itself is the source named `flux-system` (what `flux bootstrap` and
-        // flux-operator create); any other GitRepository/OCIRepository is another repository.
-        let known = sn == "flux-system" || sn.is_empty();
+        // The repository itself is the root source (named by the entry's gotk-sync.yaml or
+        // FluxInstance; `flux-system` when neither is found); any other GitRepository or
+        // OCIRepository is another repository.
+        let known = sn == src.root_name || sn.is_empty();
         if !known {
             warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name) });
             return None;
@@ -604,7 +628,7 @@ fn walk_child(
 
 /// The source root: the deepest ancestor of the entry point (or the entry itself) under which
 /// `path` exists; the repository root if none does.
-fn detect_root(repo: &Repo, entry: &str, path: &str) -> String {
+fn detect_root(repo: &mut Repo, entry: &str, path: &str) -> String {
     let mut cur = entry.to_string();
     loop {
         if repo.is_dir(&join(&cur, path)) {
@@ -616,6 +640,71 @@ fn detect_root(repo: &Repo, entry: &str, path: &str) -> String {
             None => return String::new(),
         }
     }
+}
+
+/// One controller's settings, each with where it came from (or that it is Flux's default).
+fn write_controller(y: &mut String, c: &str, f: &flags::ControllerFlags) {
+    let _ = writeln!(y, "  {c}:");
+    match &f.concurrent {
+        Some(s) => {
+            let _ = writeln!(
+                y,
+                "    concurrent: {}  # --concurrent from {}",
+                s.value,
+                comment(&s.from)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                y,
+                "    concurrent: 4  # Flux default (no --concurrent flag found)"
+            );
+        }
+    }
+    match &f.requeue_dependency {
+        Some(s) if crate::time::parse_duration(&s.value).is_ok_and(|d| d > 0) => {
+            let _ = writeln!(
+                y,
+                "    requeueDependency: {}  # --requeue-dependency from {}",
+                q(&s.value),
+                comment(&s.from)
+            );
+        }
+        Some(s) => {
+            let _ = writeln!(y, "    requeueDependency: 30s  # Flux default: --requeue-dependency {} at {} is not a duration", comment(&q(&s.value)), comment(&s.from));
+        }
+        None => {
+            let _ = writeln!(
+                y,
+                "    requeueDependency: 30s  # Flux default (no --requeue-dependency flag found)"
+            );
+        }
+    }
+    if !f.feature_gates.is_empty() {
+        let _ = writeln!(y, "    featureGates:");
+        for (g, s) in &f.feature_gates {
+            let _ = writeln!(
+                y,
+                "      {}: {}  # from {}",
+                q(g),
+                s.value,
+                comment(&s.from)
+            );
+        }
+    }
+}
+
+/// Repository text made safe for a YAML comment: one line, control characters shown escaped.
+fn comment(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn q(s: &str) -> String {
@@ -663,19 +752,11 @@ pub fn to_scenario(imp: &Imported, repo_name: &str, entry: &str) -> String {
     let _ = writeln!(y, "name: {}", q(&format!("{repo_name}:{entry}")));
     let _ = writeln!(y, "horizon: 6h");
     let _ = writeln!(y, "controllers:");
-    for c in ["kustomize", "helm"] {
-        let conc = imp.concurrent.map_or_else(
-            || "4  # Flux default (no --concurrent flag found)".to_string(),
-            |c| format!("{c}  # from --concurrent in the repository"),
-        );
-        let rq = imp.requeue_dependency.as_ref().map_or_else(
-            || "30s  # Flux default".to_string(),
-            |r| format!("{r}  # from --requeue-dependency in the repository"),
-        );
-        let _ = writeln!(
-            y,
-            "  {c}:\n    concurrent: {conc}\n    requeueDependency: {rq}"
-        );
+    for (c, f) in [
+        ("kustomize", &imp.kustomize_flags),
+        ("helm", &imp.helm_flags),
+    ] {
+        write_controller(&mut y, c, f);
     }
     let ks: Vec<usize> = (0..imp.objects.len())
         .filter(|i| imp.objects[*i].kind == "Kustomization")

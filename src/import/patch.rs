@@ -164,20 +164,55 @@ fn labels_match(sel: &str, labels: Option<&Value>) -> bool {
 /// Strategic merge of `patch` into `base` as for a CRD: maps merge recursively; scalars and
 /// lists replace; `null` deletes.
 pub fn merge(base: &mut Value, patch: &Value) {
+    merge_with(base, patch, false);
+}
+
+/// Strategic merge; with `keyed` (built-in Kubernetes kinds) a list of maps that all carry a
+/// `name` (containers, volumes, env, ports) merges element by element on `name`, as the
+/// `patchMergeKey` of those fields does; other lists replace.
+pub fn merge_with(base: &mut Value, patch: &Value, keyed: bool) {
     match (base, patch) {
         (Value::Object(b), Value::Object(p)) => {
             for (k, v) in p {
                 if v.is_null() {
                     b.remove(k);
                 } else if let Some(bv) = b.get_mut(k) {
-                    merge(bv, v);
+                    merge_with(bv, v, keyed);
                 } else {
                     b.insert(k.clone(), v.clone());
                 }
             }
         }
+        (Value::Array(b), Value::Array(p))
+            if keyed
+                && [&*b, p]
+                    .iter()
+                    .all(|l| l.iter().all(|e| e.get("name").is_some())) =>
+        {
+            for pe in p {
+                match b.iter_mut().find(|be| be.get("name") == pe.get("name")) {
+                    Some(be) => merge_with(be, pe, keyed),
+                    None => b.push(pe.clone()),
+                }
+            }
+        }
         (b, p) => *b = p.clone(),
     }
+}
+
+/// Whether an object is of a built-in Kubernetes API group (strategic merge uses merge keys).
+fn builtin(obj: &Value) -> bool {
+    let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    api == "v1"
+        || [
+            "apps/",
+            "batch/",
+            "policy/",
+            "networking.k8s.io/",
+            "rbac.authorization.k8s.io/",
+        ]
+        .iter()
+        .any(|g| api.starts_with(g))
 }
 
 /// Deepest JSON pointer or field path accepted from a repository, the YAML parser's own
@@ -279,7 +314,8 @@ pub fn apply_patch(
                     m.remove("namespace");
                 }
             }
-            merge(obj, &p);
+            let keyed = builtin(obj);
+            merge_with(obj, &p, keyed);
             (true, vec![])
         }
         _ => (false, vec![]),
