@@ -1,5 +1,6 @@
 //! Walking a repository the way kustomize and Flux build it, from an entry point.
 
+use super::cluster::{HeldMap, Known};
 use super::fs::{Fs, Kind};
 use super::patch::{apply_patch, substitute, Target, MAX_DEPTH};
 use super::yaml::{get, get_str, parse_docs, strip_jinja, Doc};
@@ -478,16 +479,42 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
     }
 }
 
+/// What a Kustomization's `postBuild` found.
+#[derive(Clone, Debug, Default)]
+pub struct PostBuild {
+    /// `substituteFrom` entries the cluster does not have (yet, in this walk): (kind, name,
+    /// optional).
+    pub missing: Vec<(String, String, bool)>,
+    /// `substituteFrom` objects that exist but whose values are unknown: "Secret `x`
+    /// (SOPS-encrypted)".
+    pub unknown: Vec<String>,
+}
+
+/// Fields whose value decides the simulated DAG or timing.
+const DAG_FIELDS: &[(&str, &str)] = &[
+    ("metadata.name", "/metadata/name"),
+    ("spec.path", "/spec/path"),
+    ("spec.dependsOn", "/spec/dependsOn"),
+    ("spec.interval", "/spec/interval"),
+    ("spec.retryInterval", "/spec/retryInterval"),
+    ("spec.timeout", "/spec/timeout"),
+    ("spec.wait", "/spec/wait"),
+    ("spec.targetNamespace", "/spec/targetNamespace"),
+];
+
 /// Applies a Flux Kustomization's `spec.patches`, `targetNamespace` and `postBuild`
-/// substitution to the documents its path produced. Returns unresolved variable names.
+/// substitution to the documents its path produced. Variables come from `substituteFrom`
+/// objects in `held` (this walk's, then the previous walk's; in the Kustomization's namespace) and `substitute`; an undefined one
+/// without default becomes "" and is reported where it is used, naming the DAG fields it
+/// touches.
 pub fn flux_postprocess(
     ks: &Value,
     docs: &mut [Doc],
-    configmaps: &BTreeMap<(String, String), BTreeMap<String, String>>,
+    held: [&HeldMap; 2],
     ks_ns: &str,
     warnings: &mut Vec<Warning>,
     ks_file: &str,
-) -> Vec<String> {
+) -> PostBuild {
     let patches: Vec<PatchDoc> = ks
         .pointer("/spec/patches")
         .and_then(Value::as_array)
@@ -501,38 +528,98 @@ pub fn flux_postprocess(
             set_namespace(&mut d.value, tns);
         }
     }
-    let mut unresolved = vec![];
-    if let Some(pb) = ks.pointer("/spec/postBuild") {
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        for sf in pb
-            .get("substituteFrom")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let kind = get_str(&sf, &["kind"]).unwrap_or("ConfigMap");
-            let name = get_str(&sf, &["name"]).unwrap_or("");
-            match configmaps.get(&(ks_ns.to_string(), name.to_string())).filter(|_| kind == "ConfigMap") {
-                Some(data) => vars.extend(data.clone()),
-                None => warnings.push(Warning { file: ks_file.to_string(), line: 0, message: format!("postBuild.substituteFrom {kind} `{name}` is not in the repository (secret or generated): its variables are unknown") }),
-            }
-        }
-        if let Some(m) = pb.get("substitute").and_then(Value::as_object) {
-            for (k, v) in m {
-                let s = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                vars.insert(k.clone(), s);
-            }
-        }
-        for d in docs.iter_mut() {
-            if flux_kind(&d.value).is_some() {
-                substitute(&mut d.value, &vars, &mut unresolved);
-            }
+    let mut out = PostBuild::default();
+    let Some(pb) = ks.pointer("/spec/postBuild") else {
+        return out;
+    };
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for sf in pb
+        .get("substituteFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let kind = get_str(sf, &["kind"]).unwrap_or("ConfigMap");
+        let name = get_str(sf, &["name"]).unwrap_or("");
+        let optional = sf.get("optional").and_then(Value::as_bool) == Some(true);
+        let key = (kind.to_string(), ks_ns.to_string(), name.to_string());
+        match held[0].get(&key).or_else(|| held[1].get(&key)) {
+            Some(h) => match (&h.data, h.known) {
+                (Some(data), _) => vars.extend(data.clone()),
+                (None, Known::Sops) => out
+                    .unknown
+                    .push(format!("{kind} `{name}` (SOPS-encrypted)")),
+                (None, Known::External) => out
+                    .unknown
+                    .push(format!("{kind} `{name}` (made by an ExternalSecret)")),
+                (None, _) => out.unknown.push(format!("{kind} `{name}`")),
+            },
+            None => out
+                .missing
+                .push((kind.to_string(), name.to_string(), optional)),
         }
     }
-    unresolved.sort();
-    unresolved.dedup();
-    unresolved
+    if let Some(m) = pb.get("substitute").and_then(Value::as_object) {
+        for (k, v) in m {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            vars.insert(k.clone(), s);
+        }
+    }
+    let from = if out.unknown.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (they may come from {}, whose values are unknown)",
+            out.unknown.join(", ")
+        )
+    };
+    for d in docs.iter_mut() {
+        let disabled = ["labels", "annotations"].iter().any(|m| {
+            d.value
+                .pointer(&format!(
+                    "/metadata/{m}/kustomize.toolkit.fluxcd.io~1substitute"
+                ))
+                .and_then(Value::as_str)
+                == Some("disabled")
+        });
+        if flux_kind(&d.value).is_none() || disabled {
+            continue;
+        }
+        let mut unresolved = vec![];
+        let before = d.value.clone();
+        substitute(&mut d.value, &vars, &mut unresolved);
+        if unresolved.is_empty() {
+            continue;
+        }
+        unresolved.sort();
+        unresolved.dedup();
+        let touched: Vec<&str> = DAG_FIELDS
+            .iter()
+            .filter(|(_, p)| {
+                before.pointer(p).is_some_and(|v| {
+                    let t = v.to_string();
+                    unresolved.iter().any(|u| t.contains(&format!("${{{u}")))
+                })
+            })
+            .map(|(f, _)| *f)
+            .collect();
+        let effect = if touched.is_empty() {
+            "no field of the simulated graph".to_string()
+        } else {
+            format!("DAG fields {}", touched.join(", "))
+        };
+        warnings.push(Warning {
+            file: d.file.clone(),
+            line: d.line,
+            message: format!(
+                "variables {} are not defined by `{}`'s postBuild{from}: substituted with \"\", affecting {effect}",
+                unresolved.join(", "),
+                get_str(ks, &["metadata", "name"]).unwrap_or("")
+            ),
+        });
+    }
+    out
 }
