@@ -11,7 +11,8 @@ pub struct Args {
     /// Repository directory.
     dir: String,
     /// Entry point: the cluster's Flux folder, relative to DIR (e.g. `clusters/production`,
-    /// `kubernetes/flux/cluster`). Detected when there is only one candidate.
+    /// `kubernetes/flux/cluster`). Found as Flux finds it (gotk-sync.yaml, a FluxInstance's
+    /// `spec.sync`) when absent.
     #[arg(long)]
     entry: Option<String>,
     /// Where the root source's paths start, relative to DIR (detected when absent).
@@ -20,35 +21,6 @@ pub struct Args {
     /// Write the scenario to FILE (`-` or absent: stdout).
     #[arg(long, short, value_name = "FILE")]
     output: Option<String>,
-}
-
-fn detect_entries(dir: &std::path::Path) -> Vec<String> {
-    let mut out = vec![];
-    let sub = |p: &str| -> Vec<String> {
-        std::fs::read_dir(dir.join(p))
-            .map(|r| {
-                r.filter_map(Result::ok)
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| format!("{p}/{}", e.file_name().to_string_lossy()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for p in [
-        "kubernetes/flux/cluster",
-        "template/config/kubernetes/flux/cluster",
-        "templates/config/kubernetes/flux/cluster",
-        "hub",
-    ] {
-        if dir.join(p).is_dir() {
-            out.push(p.to_string());
-        }
-    }
-    for p in ["clusters", "kubernetes/clusters"] {
-        out.extend(sub(p));
-    }
-    out.sort();
-    out
 }
 
 fn import(
@@ -61,24 +33,13 @@ fn import(
     if !root.is_dir() {
         return Err(fail(format!("`{dir}` is not a directory")));
     }
+    // Without --entry: the cluster the repository defines (gotk-sync.yaml, FluxInstance).
     let entry = match entry {
         Some(e) => e.to_string(),
         None => {
-            let c = detect_entries(root);
-            match c.len() {
-                1 => c[0].clone(),
-                0 => {
-                    return Err(fail(format!(
-                    "no entry point found in `{dir}`; give the cluster's Flux folder with --entry"
-                )))
-                }
-                _ => {
-                    return Err(fail(format!(
-                        "several entry points in `{dir}`: {}; choose one with --entry",
-                        c.join(", ")
-                    )))
-                }
-            }
+            fluxsim::import::entry::choose_entry(root)
+                .map_err(|m| fail(format!("`{dir}`: {m}")))?
+                .dir
         }
     };
     if !root.join(&entry).is_dir() {

@@ -10,16 +10,25 @@
 //! (stripped: conditional branches are all kept, so the graph is a superset).
 //! Problems are warnings with file and line; nothing panics.
 
+pub mod cluster;
+pub mod entry;
+pub mod flags;
+pub mod fs;
 pub mod patch;
 pub mod profiles;
+mod sources;
 pub mod walk;
+mod write;
 pub mod yaml;
 
+pub use write::to_scenario;
+
+use cluster::{Held, HeldMap, Known};
 use serde_json::Value;
+use sources::{artifact_map, walk_child, Sources};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
-use walk::{flux_kind, flux_postprocess, join, Repo};
+use walk::{flux_kind, join, Repo};
 use yaml::{get_str, Doc};
 
 /// A problem found while importing.
@@ -73,14 +82,18 @@ pub struct Imported {
     pub resource_sets: Vec<(String, usize)>,
     /// Problems.
     pub warnings: Vec<Warning>,
-    /// Controller flags found: (`--concurrent`, `--requeue-dependency`).
-    pub concurrent: Option<u32>,
-    /// `--requeue-dependency`.
-    pub requeue_dependency: Option<String>,
+    /// kustomize-controller flags found in the repository (None: Flux's default).
+    pub kustomize_flags: flags::ControllerFlags,
+    /// helm-controller flags found in the repository.
+    pub helm_flags: flags::ControllerFlags,
+    /// The root source (kind, name): the repository itself.
+    pub root_source: (String, String),
     /// Source-root prefix used.
     pub source_root: String,
     /// Number of `.j2` templates read by stripping.
     pub jinja_files: usize,
+    /// The ConfigMaps and Secrets the cluster will have (for `postBuild.substituteFrom`).
+    pub held: HeldMap,
 }
 
 impl Imported {
@@ -116,126 +129,243 @@ pub struct ImportOptions {
     pub source_root: Option<String>,
 }
 
-/// ConfigMap data by (namespace, name), for `postBuild.substituteFrom`.
-type ConfigMaps = BTreeMap<(String, String), BTreeMap<String, String>>;
-
-/// What resolving a child Kustomization's path needs besides the repository: where each
-/// source's paths start, the ArtifactGenerator rules and the ConfigMaps seen so far.
-struct Sources {
-    entry: String,
-    forced_root: Option<String>,
-    roots: BTreeMap<(String, String), String>,
-    artifacts: Artifacts,
-    configmaps: ConfigMaps,
-}
-
-/// ExternalArtifact name → copy rules (source kind, source name, from, to).
-type Artifacts = BTreeMap<String, Vec<(String, String, String, String)>>;
-
-fn artifact_map(docs: &[Doc]) -> Artifacts {
-    let mut m: Artifacts = BTreeMap::new();
-    for d in docs
-        .iter()
-        .filter(|d| flux_kind(&d.value) == Some("ArtifactGenerator"))
-    {
-        let sources: BTreeMap<String, (String, String)> = d
-            .value
-            .pointer("/spec/sources")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            get_str(s, &["alias"]).unwrap_or("").to_string(),
-                            (
-                                get_str(s, &["kind"]).unwrap_or("GitRepository").to_string(),
-                                get_str(s, &["name"]).unwrap_or("").to_string(),
-                            ),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for a in d
-            .value
-            .pointer("/spec/artifacts")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let name = get_str(&a, &["name"]).unwrap_or("").to_string();
-            for c in a
-                .get("copy")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let from = get_str(&c, &["from"]).unwrap_or("");
-                let to = get_str(&c, &["to"]).unwrap_or("");
-                // "@monorepo/apps/base/**" → "apps/base/"; "@artifact/base/" → "base/".
-                let strip = |s: &str| {
-                    s.split_once('/')
-                        .map_or("", |x| x.1)
-                        .trim_end_matches("**")
-                        .to_string()
-                };
-                let alias = from.trim_start_matches('@').split('/').next().unwrap_or("");
-                let (sk, sn) = sources
-                    .get(alias)
-                    .cloned()
-                    .unwrap_or_else(|| ("GitRepository".into(), "flux-system".into()));
-                m.entry(name.clone())
-                    .or_default()
-                    .push((sk, sn, strip(from), strip(to)));
-            }
-        }
+/// The controllers' flags: FluxInstances (the entry's own sync definition and any the walk
+/// reached), then kustomize patches of the controller Deployments met by the walk.
+fn find_flags(
+    repo: &mut Repo,
+    instances: &[(Value, String, usize)],
+) -> (flags::ControllerFlags, flags::ControllerFlags) {
+    let mut sources = vec![];
+    for (spec, file, line) in instances {
+        sources.extend(flags::instance_sources(spec, file, *line));
     }
-    m
-}
-
-fn find_flags(repo: &Repo, entry: &str) -> (Option<u32>, Option<String>) {
-    let mut conc = None;
-    let mut rq = None;
-    let mut stack = vec![entry.to_string()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(repo.root.join(&d)) else {
-            continue;
-        };
-        let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            let rel = join(
-                &d,
-                &p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
-            if p.is_dir() && stack.len() < 50 {
-                stack.push(rel);
-            } else if let Ok(t) = std::fs::read_to_string(&p) {
-                for (flag, slot) in [("--concurrent=", 0), ("--requeue-dependency=", 1)] {
-                    if let Some(i) = t.find(flag) {
-                        let v: String = t[i + flag.len()..]
-                            .chars()
-                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
-                            .collect();
-                        if slot == 0 {
-                            conc = conc.or(v.parse().ok());
-                        } else if rq.is_none() && !v.is_empty() {
-                            rq = Some(v);
-                        }
-                    }
-                }
-            }
-        }
+    for (patch, target, has_target, file) in std::mem::take(&mut repo.controller_patches) {
+        sources.push(flags::FlagSource::Patch {
+            patch,
+            target: Box::new(target),
+            has_target,
+            file,
+        });
     }
-    (conc, rq)
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut line_of = |file: &str, needle: &str| -> usize {
+        let text = texts
+            .entry(file.to_string())
+            .or_insert_with(|| repo.fs.read(file).unwrap_or_default());
+        text.find(needle)
+            .map_or(0, |i| text[..i].matches('\n').count() + 1)
+    };
+    (
+        flags::controller_flags("kustomize-controller", &sources, &mut line_of),
+        flags::controller_flags("helm-controller", &sources, &mut line_of),
+    )
 }
 
-/// Walks `dir` from `opts.entry`.
+/// Walks `dir` from `opts.entry`. `postBuild.substituteFrom` is resolved against every
+/// ConfigMap and Secret the cluster will have, whichever Kustomization applies it and wherever
+/// the walk meets it: a first walk collects them; when a reference was met before its object,
+/// a second walk starts with all of them known (SPEC R5b: whether it exists in time is the
+/// simulation's business). A reference nothing applies is kept for the scenario (a build
+/// failure until it exists) unless a listed file missing from this copy of the repository has
+/// its name (then it is assumed present and marked as a guess).
 #[must_use]
-#[allow(clippy::too_many_lines)]
 pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
+    let first = walk(dir, opts, HeldMap::new());
+    let late = first.misses.iter().any(|(c, kind, name, _)| {
+        first.held.contains_key(&(
+            kind.clone(),
+            first.imported.objects[*c].namespace.clone(),
+            name.clone(),
+        ))
+    });
+    let mut w = if late {
+        let seed = first.held.clone();
+        walk(dir, opts, seed)
+    } else {
+        first
+    };
+    resolve_substitute_from(&mut w);
+    let mut imp = w.imported;
+    sanitize(&mut imp);
+    break_cycles(&mut imp);
+    imp.held = w.held;
+    imp.warnings = dedupe(std::mem::take(&mut imp.warnings));
+    imp
+}
+
+/// One walk's result.
+struct Walk {
+    imported: Imported,
+    held: HeldMap,
+    misses: Vec<(usize, String, String, bool)>,
+    /// Listed paths that are not in the repository.
+    missing_paths: Vec<String>,
+}
+
+/// Decides each substituteFrom reference nothing in the walk applies: a guess when a listed
+/// but absent file has its name, else a warning (the scenario keeps the reference).
+fn resolve_substitute_from(w: &mut Walk) {
+    for (c, kind, name, optional) in std::mem::take(&mut w.misses) {
+        let o = &w.imported.objects[c];
+        let key = (kind.clone(), o.namespace.clone(), name.clone());
+        if w.held.contains_key(&key) {
+            continue;
+        }
+        let stem = |p: &str| {
+            let f = p.rsplit('/').next().unwrap_or(p);
+            f.split('.').next().unwrap_or(f).to_string()
+        };
+        if let Some(p) = w.missing_paths.iter().find(|p| stem(p) == name) {
+            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("GUESSED: postBuild.substituteFrom {kind} `{name}` of `{}/{}` is assumed to be `{p}`, which is listed but not in this copy of the repository (written under bootstrap:)", o.namespace, o.name) });
+            w.held.insert(
+                key,
+                Held {
+                    data: None,
+                    known: Known::Guessed,
+                    applier: None,
+                    file: p.clone(),
+                    line: 0,
+                },
+            );
+        } else if !optional {
+            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("postBuild.substituteFrom {kind} `{name}` of `{}/{}` is applied by nothing in the repository: Flux fails this build until it exists (kept in the scenario; mark it `optional: true`, or list it under bootstrap: if it is created before Flux)", o.namespace, o.name) });
+        }
+    }
+}
+
+/// Timing and strategy fields Flux would reject (not a positive duration: a number, `0s`, an
+/// unresolved `${VAR}` that became "", a misspelled strategy) are dropped with a warning, so
+/// Flux's default applies and the written scenario always validates.
+fn sanitize(imp: &mut Imported) {
+    for o in &mut imp.objects {
+        let fields: &[&str] = if o.kind == "Kustomization" {
+            &["/spec/interval", "/spec/retryInterval", "/spec/timeout"]
+        } else {
+            &["/spec/interval", "/spec/timeout", "/spec/install/timeout"]
+        };
+        for f in fields {
+            let Some(v) = o.value.pointer(f) else {
+                continue;
+            };
+            let ok = v
+                .as_str()
+                .is_some_and(|s| crate::time::parse_duration(s).is_ok_and(|d| d > 0));
+            if !ok {
+                let shown = v.to_string();
+                drop_field(&mut o.value, f);
+                imp.warnings.push(Warning {
+                    file: o.file.clone(),
+                    line: o.line,
+                    message: format!(
+                        "{} `{}/{}`: `{}` is {shown}, not a positive duration: Flux's default used",
+                        o.kind,
+                        o.namespace,
+                        o.name,
+                        f.trim_start_matches('/').replace('/', ".")
+                    ),
+                });
+            }
+        }
+        let p = "/spec/install/strategy/name";
+        if let Some(v) = o.value.pointer(p) {
+            if !matches!(v.as_str(), Some("RemediateOnFailure" | "RetryOnFailure")) {
+                let shown = v.to_string();
+                drop_field(&mut o.value, p);
+                imp.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("HelmRelease `{}/{}`: install strategy {shown} is not RemediateOnFailure or RetryOnFailure: the default (RemediateOnFailure) used", o.namespace, o.name) });
+            }
+        }
+    }
+}
+
+fn drop_field(v: &mut Value, pointer: &str) {
+    if let Some((parent, last)) = pointer.rsplit_once('/') {
+        if let Some(Value::Object(m)) = v.pointer_mut(parent) {
+            m.remove(last);
+        }
+    }
+}
+
+/// A `dependsOn` cycle would wait forever: the edge that closes each cycle (in discovery
+/// order) is dropped with a warning naming the cycle.
+fn break_cycles(imp: &mut Imported) {
+    let n = imp.objects.len();
+    // 0 = unvisited, 1 = on the stack, 2 = done. Iterative DFS: (node, next edge).
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&(u, k)) = stack.last() {
+            let top = stack.len() - 1;
+            let Some(&v) = imp.objects[u].depends_on.get(k) else {
+                state[u] = 2;
+                stack.pop();
+                continue;
+            };
+            match state[v] {
+                0 => {
+                    stack[top].1 += 1;
+                    state[v] = 1;
+                    stack.push((v, 0));
+                }
+                1 => {
+                    let from = stack.iter().position(|(x, _)| *x == v).unwrap_or(0);
+                    let cycle: Vec<String> = stack[from..]
+                        .iter()
+                        .map(|(x, _)| {
+                            format!("{}/{}", imp.objects[*x].namespace, imp.objects[*x].name)
+                        })
+                        .chain(std::iter::once(format!(
+                            "{}/{}",
+                            imp.objects[v].namespace, imp.objects[v].name
+                        )))
+                        .collect();
+                    let o = &imp.objects[u];
+                    imp.warnings.push(Warning {
+                        file: o.file.clone(),
+                        line: o.line,
+                        message: format!(
+                            "dependsOn cycle {}: Flux would wait forever; the last edge is dropped",
+                            cycle.join(" → ")
+                        ),
+                    });
+                    imp.objects[u].depends_on.remove(k);
+                }
+                _ => stack[top].1 += 1,
+            }
+        }
+    }
+}
+
+/// One line per cause: identical messages about the same file are merged, keeping the first
+/// line and counting the others.
+fn dedupe(ws: Vec<Warning>) -> Vec<Warning> {
+    let mut out: Vec<(Warning, usize)> = vec![];
+    let mut at: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for w in ws {
+        let key = (w.file.clone(), w.message.clone());
+        match at.get(&key) {
+            Some(&i) => out[i].1 += 1,
+            None => {
+                at.insert(key, out.len());
+                out.push((w, 0));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut w, more)| {
+            if more > 0 {
+                w.message.push_str(&format!(" (and {more} more like it)"));
+            }
+            w
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_lines)]
+fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
     let mut repo = Repo::new(dir);
     let entry = join("", &opts.entry);
     let mut warnings = vec![];
@@ -246,7 +376,18 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
             message: "entry point is not a directory".into(),
         });
     }
-    // ConfigMaps for substituteFrom, anywhere in the repo: scanned lazily from walked docs.
+    // The entry's own sync definition (gotk-sync.yaml or a FluxInstance) names the root
+    // source and may carry the controllers' settings.
+    let (defined, _) = entry::find_entries(dir);
+    let own = defined.into_iter().find(|e| e.dir == entry);
+    let root_source = own.as_ref().map_or_else(
+        || ("GitRepository".to_string(), "flux-system".to_string()),
+        |e| (e.source_kind.clone(), e.source_name.clone()),
+    );
+    let mut instances: Vec<(Value, String, usize)> = own
+        .and_then(|e| e.instance.map(|i| (i, e.file, e.line)))
+        .into_iter()
+        .collect();
     let root_docs = repo.build_dir(&entry, 0);
     let mut objects: Vec<Found> = vec![];
     let mut index: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
@@ -254,10 +395,13 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
     // Source roots per (kind, name) are detected on first use unless forced.
     let mut src = Sources {
         entry: entry.clone(),
+        root_name: root_source.1.clone(),
         forced_root: opts.source_root.clone().map(|s| join("", &s)),
         roots: BTreeMap::new(),
         artifacts: artifact_map(&root_docs),
-        configmaps: BTreeMap::new(),
+        held: HeldMap::new(),
+        seed,
+        misses: vec![],
     };
     let mut deferred: Vec<usize> = vec![];
     // Work list: (documents built for a parent, parent index).
@@ -273,37 +417,22 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
             });
             break;
         }
+        src.artifacts.extend(artifact_map(&docs));
         for d in &docs {
-            if get_str(&d.value, &["kind"]) == Some("ConfigMap") {
-                let ns = get_str(&d.value, &["metadata", "namespace"])
-                    .unwrap_or("flux-system")
-                    .to_string();
-                let name = get_str(&d.value, &["metadata", "name"])
-                    .unwrap_or("")
-                    .to_string();
-                let data: BTreeMap<String, String> = d
-                    .value
-                    .get("data")
-                    .and_then(Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| {
-                                (
-                                    k.clone(),
-                                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                src.configmaps.entry((ns, name)).or_insert(data);
+            if let Some(spec) = flags::instance_spec(&d.value) {
+                if !instances
+                    .iter()
+                    .any(|(_, f, l)| *f == d.file && *l == d.line)
+                {
+                    instances.push((spec.clone(), d.file.clone(), d.line));
+                }
             }
         }
-        src.artifacts.extend(artifact_map(&docs));
         let parent_ns = parent.map_or_else(
             || "flux-system".to_string(),
             |p| objects[p].namespace.clone(),
         );
+        cluster::collect(&docs, &parent_ns, parent, &mut src.held);
         let mut children = vec![];
         for d in docs {
             let Some(kind) = flux_kind(&d.value) else {
@@ -439,8 +568,9 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         }
         objects[i].depends_on = res;
     }
-    let (concurrent, requeue_dependency) = find_flags(&repo, &entry);
-    let mut all_warnings = repo.warnings;
+    let (kustomize_flags, helm_flags) = find_flags(&mut repo, &instances);
+    let mut all_warnings = repo.fs.warnings;
+    all_warnings.extend(repo.warnings);
     all_warnings.extend(warnings);
     if !repo.missing.is_empty() {
         all_warnings.push(Warning { file: String::new(), line: 0, message: format!("{} referenced paths are not in the repository (plain manifests: treated as opaque, e.g. `{}`)", repo.missing.len(), repo.missing.keys().next().cloned().unwrap_or_default()) });
@@ -454,420 +584,20 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         .map(|((k, n), r)| format!("{k}/{n} → `{r}/`"))
         .collect::<Vec<_>>()
         .join(", ");
-    Imported {
-        objects,
-        resource_sets,
-        warnings: all_warnings,
-        concurrent,
-        requeue_dependency,
-        source_root,
-        jinja_files: repo.jinja_files,
+    Walk {
+        imported: Imported {
+            objects,
+            resource_sets,
+            warnings: all_warnings,
+            kustomize_flags,
+            helm_flags,
+            root_source,
+            source_root,
+            jinja_files: repo.jinja_files,
+            held: HeldMap::new(),
+        },
+        held: src.held,
+        misses: src.misses,
+        missing_paths: repo.missing.keys().cloned().collect(),
     }
-}
-
-/// Resolves and builds the path of Kustomization `c`. None when its source is external, its
-/// ExternalArtifact is not (yet) known, or the path is missing (each reported, except a not-yet
-/// known artifact unless `report_unknown`).
-fn walk_child(
-    repo: &mut Repo,
-    src: &mut Sources,
-    objects: &[Found],
-    c: usize,
-    warnings: &mut Vec<Warning>,
-    report_unknown: bool,
-) -> Option<Vec<Doc>> {
-    let o = &objects[c];
-    let v = &o.value;
-    let path = get_str(v, &["spec", "path"]).unwrap_or("./").to_string();
-    let sk = get_str(v, &["spec", "sourceRef", "kind"])
-        .unwrap_or("GitRepository")
-        .to_string();
-    let sn = get_str(v, &["spec", "sourceRef", "name"])
-        .unwrap_or("")
-        .to_string();
-    let mut root_of = |k: &str, n: &str, p: &str| -> String {
-        if let Some(f) = &src.forced_root {
-            return f.clone();
-        }
-        src.roots
-            .entry((k.to_string(), n.to_string()))
-            .or_insert_with(|| detect_root(repo, &src.entry, p))
-            .clone()
-    };
-    let dir = if sk == "ExternalArtifact" {
-        let p = join("", &path);
-        let Some(rules) = src.artifacts.get(&sn) else {
-            if report_unknown {
-                warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("ExternalArtifact `{sn}` of `{}/{}` has no ArtifactGenerator in the walk (opaque leaf)", o.namespace, o.name) });
-            }
-            return None;
-        };
-        let hit = rules.iter().find_map(|(k, n, from, to)| {
-            let to = to.trim_end_matches('/');
-            let rest = if to.is_empty() {
-                Some(p.as_str())
-            } else {
-                p.strip_prefix(to).map(|r| r.trim_start_matches('/'))
-            }?;
-            let root = root_of(k, n, from);
-            Some(join(&join(&root, from), rest))
-        });
-        match hit {
-            Some(d) => d,
-            None => {
-                warnings.push(Warning {
-                    file: o.file.clone(),
-                    line: o.line,
-                    message: format!("ExternalArtifact `{sn}` has no copy rule for path `{path}`"),
-                });
-                return None;
-            }
-        }
-    } else {
-        // The repository itself is the source named `flux-system` (what `flux bootstrap` and
-        // flux-operator create); any other GitRepository/OCIRepository is another repository.
-        let known = sn == "flux-system" || sn.is_empty();
-        if !known {
-            warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name) });
-            return None;
-        }
-        let root = root_of(&sk, &sn, &path);
-        let cand = join(&root, &path);
-        if !repo.is_dir(&cand) {
-            let msg = if known {
-                format!("spec.path `{path}` of `{}/{}` resolves to `{cand}`, which is not in the repository", o.namespace, o.name)
-            } else {
-                format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name)
-            };
-            warnings.push(Warning {
-                file: o.file.clone(),
-                line: o.line,
-                message: msg,
-            });
-            return None;
-        }
-        cand
-    };
-    if dir == src.entry || !repo.is_dir(&dir) {
-        if dir != src.entry {
-            warnings.push(Warning {
-                file: o.file.clone(),
-                line: o.line,
-                message: format!(
-                    "spec.path `{path}` resolves to `{dir}`, which is not in the repository"
-                ),
-            });
-        }
-        return None;
-    }
-    let mut docs = repo.build_dir(&dir, 0);
-    for comp in v
-        .pointer("/spec/components")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        if let Some(cp) = comp.as_str() {
-            let cd = join(&dir, cp);
-            if repo.is_dir(&cd) {
-                docs.extend(repo.build_dir(&cd, 0));
-            } else {
-                warnings.push(Warning {
-                    file: o.file.clone(),
-                    line: o.line,
-                    message: format!("component `{cp}` not found"),
-                });
-            }
-        }
-    }
-    let unresolved = flux_postprocess(
-        v,
-        &mut docs,
-        &src.configmaps,
-        &o.namespace,
-        warnings,
-        &o.file,
-    );
-    if !unresolved.is_empty() {
-        warnings.push(Warning {
-            file: o.file.clone(),
-            line: o.line,
-            message: format!(
-                "unresolved variables in `{}`'s children (substituted with \"\"): {}",
-                o.name,
-                unresolved.join(", ")
-            ),
-        });
-    }
-    Some(docs)
-}
-
-/// The source root: the deepest ancestor of the entry point (or the entry itself) under which
-/// `path` exists; the repository root if none does.
-fn detect_root(repo: &Repo, entry: &str, path: &str) -> String {
-    let mut cur = entry.to_string();
-    loop {
-        if repo.is_dir(&join(&cur, path)) {
-            return cur;
-        }
-        match cur.rsplit_once('/') {
-            Some((up, _)) => cur = up.to_string(),
-            None if !cur.is_empty() => cur = String::new(),
-            None => return String::new(),
-        }
-    }
-}
-
-fn q(s: &str) -> String {
-    serde_json::to_string(s).expect("string")
-}
-
-/// Writes the scenario YAML. Values Flux would default are left out (fluxsim applies the same
-/// defaults); guessed values are marked.
-#[must_use]
-#[allow(clippy::too_many_lines)]
-pub fn to_scenario(imp: &Imported, repo_name: &str, entry: &str) -> String {
-    let mut y = String::new();
-    let _ = writeln!(
-        y,
-        "# Imported by `fluxsim import` from {repo_name}, entry point `{entry}`."
-    );
-    let _ = writeln!(
-        y,
-        "# {} Kustomizations, {} HelmReleases, {} dependsOn edges. Timing fields come from the",
-        imp.kustomizations(),
-        imp.helm_releases(),
-        imp.edges()
-    );
-    let _ = writeln!(y, "# manifests (after the parents' spec.patches and postBuild substitution); absent ones take");
-    let _ = writeln!(
-        y,
-        "# Flux's defaults. Workload readiness times are GUESSED from chart names (see"
-    );
-    let _ = writeln!(
-        y,
-        "# `fluxsim::import::profiles`): edit them to match your cluster."
-    );
-    if !imp.resource_sets.is_empty() {
-        let _ = writeln!(
-            y,
-            "# Not modelled: {} ResourceSet(s): {}.",
-            imp.resource_sets.len(),
-            imp.resource_sets
-                .iter()
-                .map(|r| r.0.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let _ = writeln!(y, "name: {}", q(&format!("{repo_name}:{entry}")));
-    let _ = writeln!(y, "horizon: 6h");
-    let _ = writeln!(y, "controllers:");
-    for c in ["kustomize", "helm"] {
-        let conc = imp.concurrent.map_or_else(
-            || "4  # Flux default (no --concurrent flag found)".to_string(),
-            |c| format!("{c}  # from --concurrent in the repository"),
-        );
-        let rq = imp.requeue_dependency.as_ref().map_or_else(
-            || "30s  # Flux default".to_string(),
-            |r| format!("{r}  # from --requeue-dependency in the repository"),
-        );
-        let _ = writeln!(
-            y,
-            "  {c}:\n    concurrent: {conc}\n    requeueDependency: {rq}"
-        );
-    }
-    let ks: Vec<usize> = (0..imp.objects.len())
-        .filter(|i| imp.objects[*i].kind == "Kustomization")
-        .collect();
-    let hr: Vec<usize> = (0..imp.objects.len())
-        .filter(|i| imp.objects[*i].kind == "HelmRelease")
-        .collect();
-    let spec_str = |o: &Found, p: &str| {
-        o.value.pointer(p).and_then(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        })
-    };
-    let dep_list = |o: &Found| -> String {
-        o.depends_on
-            .iter()
-            .map(|d| {
-                format!(
-                    "{{name: {}, namespace: {}}}",
-                    q(&imp.objects[*d].name),
-                    q(&imp.objects[*d].namespace)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut declared_workloads: std::collections::BTreeSet<String> =
-        std::collections::BTreeSet::new();
-    if !ks.is_empty() {
-        let _ = writeln!(y, "kustomizations:");
-    }
-    for &i in &ks {
-        let o = &imp.objects[i];
-        let _ = writeln!(y, "  # {}:{}", o.file, o.line);
-        let _ = writeln!(
-            y,
-            "  - name: {}\n    namespace: {}",
-            q(&o.name),
-            q(&o.namespace)
-        );
-        match spec_str(o, "/spec/interval") {
-            Some(v) => {
-                let _ = writeln!(y, "    interval: {}", q(&v));
-            }
-            None => {
-                let _ = writeln!(
-                    y,
-                    "    interval: 10m  # GUESSED: spec.interval is required but absent"
-                );
-            }
-        }
-        for (f, p) in [
-            ("retryInterval", "/spec/retryInterval"),
-            ("timeout", "/spec/timeout"),
-        ] {
-            if let Some(v) = spec_str(o, p) {
-                let _ = writeln!(y, "    {f}: {}", q(&v));
-            }
-        }
-        if o.value.pointer("/spec/wait").and_then(Value::as_bool) == Some(true) {
-            let _ = writeln!(y, "    wait: true");
-        }
-        if o.value.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
-            let _ = writeln!(y, "    suspend: true");
-        }
-        if !o.depends_on.is_empty() {
-            let _ = writeln!(y, "    dependsOn: [{}]", dep_list(o));
-        }
-        // Health checks on imported Flux objects; other kinds become guessed workloads.
-        let mut hcs = vec![];
-        let mut extra = vec![];
-        for h in o
-            .value
-            .pointer("/spec/healthChecks")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let kind = get_str(&h, &["kind"]).unwrap_or("").to_string();
-            let name = get_str(&h, &["name"]).unwrap_or("").to_string();
-            let hns =
-                get_str(&h, &["namespace"]).map_or_else(|| o.namespace.clone(), str::to_string);
-            if kind == "HelmRelease" || kind == "Kustomization" {
-                if imp
-                    .objects
-                    .iter()
-                    .any(|x| x.kind == kind && x.name == name && x.namespace == hns)
-                {
-                    hcs.push(format!(
-                        "{{kind: {kind}, name: {}, namespace: {}}}",
-                        q(&name),
-                        q(&hns)
-                    ));
-                }
-            } else if !name.is_empty() && !name.contains("${") {
-                let canon = format!("{kind}/{hns}/{name}");
-                if declared_workloads.insert(canon) {
-                    let (ready, _) = profiles::profile(&name);
-                    extra.push(format!("{{kind: {}, name: {}, namespace: {}, ready: {ready}}}  # GUESSED readiness (health check target)", q(&kind), q(&name), q(&hns)));
-                    hcs.push(format!(
-                        "{{kind: {}, name: {}, namespace: {}}}",
-                        q(&kind),
-                        q(&name),
-                        q(&hns)
-                    ));
-                }
-            }
-        }
-        if !hcs.is_empty() {
-            let _ = writeln!(y, "    healthChecks: [{}]", hcs.join(", "));
-        }
-        let children: Vec<usize> = (0..imp.objects.len())
-            .filter(|c| imp.objects[*c].parent == Some(i))
-            .collect();
-        if !children.is_empty() || !extra.is_empty() {
-            let _ = writeln!(y, "    resources:");
-            for c in children {
-                let co = &imp.objects[c];
-                let _ = writeln!(
-                    y,
-                    "      - {{kind: {}, name: {}, namespace: {}}}",
-                    co.kind,
-                    q(&co.name),
-                    q(&co.namespace)
-                );
-            }
-            for e in extra {
-                let _ = writeln!(y, "      - {e}");
-            }
-        }
-    }
-    if !hr.is_empty() {
-        let _ = writeln!(y, "helmReleases:");
-    }
-    for &i in &hr {
-        let o = &imp.objects[i];
-        let chart = spec_str(o, "/spec/chart/spec/chart")
-            .or_else(|| spec_str(o, "/spec/chartRef/name"))
-            .unwrap_or_else(|| o.name.clone());
-        let _ = writeln!(y, "  # {}:{}", o.file, o.line);
-        let _ = writeln!(
-            y,
-            "  - name: {}\n    namespace: {}",
-            q(&o.name),
-            q(&o.namespace)
-        );
-        let _ = writeln!(
-            y,
-            "    interval: {}",
-            q(&spec_str(o, "/spec/interval").unwrap_or_else(|| "10m".into()))
-        );
-        if let Some(t) = spec_str(o, "/spec/timeout") {
-            let _ = writeln!(y, "    timeout: {}", q(&t));
-        }
-        let retries = o
-            .value
-            .pointer("/spec/install/remediation/retries")
-            .and_then(Value::as_i64);
-        let strategy = spec_str(o, "/spec/install/strategy/name");
-        let itimeout = spec_str(o, "/spec/install/timeout");
-        if retries.is_some() || strategy.is_some() || itimeout.is_some() {
-            let _ = writeln!(y, "    install:");
-            if let Some(t) = itimeout {
-                let _ = writeln!(y, "      timeout: {}", q(&t));
-            }
-            if let Some(r) = retries {
-                // A negative value means "retry forever" in Flux; RetryOnFailure is the model's equivalent.
-                if r < 0 {
-                    let _ = writeln!(y, "      strategy: {{name: RetryOnFailure}}  # remediation.retries: {r} (forever)");
-                } else {
-                    let _ = writeln!(y, "      remediation: {{retries: {r}}}");
-                }
-            }
-            if let Some(s) = strategy.filter(|_| retries.is_none_or(|r| r >= 0)) {
-                let _ = writeln!(y, "      strategy: {{name: {}}}", q(&s));
-            }
-        }
-        let _ = writeln!(y, "    chart: {{chart: {}}}", q(&chart));
-        if !o.depends_on.is_empty() {
-            let _ = writeln!(y, "    dependsOn: [{}]", dep_list(o));
-        }
-        let tns = spec_str(o, "/spec/targetNamespace").unwrap_or_else(|| o.namespace.clone());
-        let (ready, kind) = profiles::profile(&chart);
-        let mut wname = o.name.clone();
-        while !declared_workloads.insert(format!("{kind}/{tns}/{wname}")) {
-            wname.push_str("-release");
-        }
-        let _ = writeln!(y, "    resources:\n      - {{kind: {kind}, name: {}, namespace: {}, ready: {ready}}}  # GUESSED from chart `{chart}`", q(&wname), q(&tns));
-    }
-    if ks.is_empty() && hr.is_empty() {
-        let _ = writeln!(y, "kustomizations: []");
-    }
-    y
 }

@@ -1,11 +1,13 @@
 //! Walking a repository the way kustomize and Flux build it, from an entry point.
 
-use super::patch::{apply_patch, substitute, Target};
+use super::cluster::{HeldMap, Known};
+use super::fs::{Fs, Kind};
+use super::patch::{apply_patch, substitute, Target, MAX_DEPTH};
 use super::yaml::{get, get_str, parse_docs, strip_jinja, Doc};
 use super::Warning;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// Kinds that are never namespaced (kustomize's `namespace:` leaves them alone).
 pub const CLUSTER_SCOPED: &[&str] = &[
@@ -42,10 +44,14 @@ pub fn flux_kind(d: &Value) -> Option<&'static str> {
     }
 }
 
+/// Most documents one folder build may produce: kustomize `resources` can include a folder
+/// many times over (`resources: [., .]`, diamonds of bases), which would grow without bound.
+pub const MAX_BUILD_DOCS: usize = 50_000;
+
 /// The repository reader: files, Jinja handling, warnings.
 pub struct Repo {
-    /// Repository root on disk.
-    pub root: PathBuf,
+    /// Confined file access.
+    pub fs: Fs,
     /// Problems found.
     pub warnings: Vec<Warning>,
     /// Files that were makejinja templates.
@@ -53,6 +59,13 @@ pub struct Repo {
     /// Missing resource paths (opaque leaves), counted, reported once each.
     pub missing: BTreeMap<String, (String, usize)>,
     cache: BTreeMap<String, Vec<Doc>>,
+    /// Folders whose build is in progress (a folder including itself is a cycle).
+    building: Vec<String>,
+    /// Finished kustomize builds by folder (a folder is built once).
+    built: BTreeMap<String, Vec<Doc>>,
+    /// Kustomize patches that may target the Flux controllers' Deployments, in build order,
+    /// with the kustomization file they are in.
+    pub controller_patches: Vec<(Value, Target, bool, String)>,
 }
 
 fn norm(p: &Path) -> String {
@@ -81,30 +94,27 @@ impl Repo {
     #[must_use]
     pub fn new(root: &Path) -> Repo {
         Repo {
-            root: root.to_path_buf(),
+            fs: Fs::new(root),
             warnings: vec![],
             jinja_files: 0,
             missing: BTreeMap::new(),
             cache: BTreeMap::new(),
+            building: vec![],
+            built: BTreeMap::new(),
+            controller_patches: vec![],
         }
     }
 
-    fn abs(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
     /// The file at `rel`, or its `.j2` template.
-    #[must_use]
-    pub fn file(&self, rel: &str) -> Option<String> {
+    pub fn file(&mut self, rel: &str) -> Option<String> {
         [rel.to_string(), format!("{rel}.j2")]
             .into_iter()
-            .find(|cand| self.abs(cand).is_file())
+            .find(|cand| self.fs.is_file(cand))
     }
 
     /// Whether `rel` is a directory.
-    #[must_use]
-    pub fn is_dir(&self, rel: &str) -> bool {
-        self.abs(rel).is_dir()
+    pub fn is_dir(&mut self, rel: &str) -> bool {
+        self.fs.is_dir(rel)
     }
 
     fn warn(&mut self, file: &str, line: usize, msg: String) {
@@ -120,12 +130,9 @@ impl Repo {
         if let Some(d) = self.cache.get(rel) {
             return d.clone();
         }
-        let text = match std::fs::read_to_string(self.abs(rel)) {
-            Ok(t) => t,
-            Err(e) => {
-                self.warn(rel, 0, format!("cannot read: {e}"));
-                return vec![];
-            }
+        let Some(text) = self.fs.read(rel) else {
+            self.cache.insert(rel.to_string(), vec![]);
+            return vec![];
         };
         let text = if rel.ends_with(".j2") {
             let (t, stripped) = strip_jinja(&text);
@@ -144,7 +151,7 @@ impl Repo {
         docs
     }
 
-    fn kustomization_file(&self, dir: &str) -> Option<String> {
+    fn kustomization_file(&mut self, dir: &str) -> Option<String> {
         ["kustomization.yaml", "kustomization.yml", "Kustomization"]
             .iter()
             .find_map(|f| self.file(&join(dir, f)))
@@ -158,30 +165,39 @@ impl Repo {
             self.warn(dir, 0, "directory nesting too deep; stopped".into());
             return vec![];
         }
-        if let Some(k) = self.kustomization_file(dir) {
-            return self.kustomize(dir, &k, depth);
-        }
-        if !self.is_dir(dir) {
+        if self.building.iter().any(|b| b == dir) {
+            self.warn(
+                dir,
+                0,
+                "folder includes itself (a resources cycle): not built again".into(),
+            );
             return vec![];
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(self.abs(dir))
-            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        entries.sort();
+        if let Some(k) = self.kustomization_file(dir) {
+            if let Some(d) = self.built.get(dir) {
+                return d.clone();
+            }
+            self.building.push(dir.to_string());
+            let out = self.kustomize(dir, &k, depth);
+            self.building.pop();
+            self.built.insert(dir.to_string(), out.clone());
+            return out;
+        }
         let mut out = vec![];
-        for p in entries {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        for (name, kind) in self.fs.list(dir) {
             let rel = join(dir, &name);
-            if p.is_dir() {
+            if kind == Kind::Dir {
+                self.building.push(dir.to_string());
                 out.extend(self.build_dir(&rel, depth + 1));
+                self.building.pop();
             } else if [".yaml", ".yml", ".yaml.j2", ".yml.j2"]
                 .iter()
                 .any(|x| name.ends_with(x))
             {
                 out.extend(self.docs(&rel));
+            }
+            if out.len() > MAX_BUILD_DOCS {
+                break;
             }
         }
         out
@@ -197,6 +213,14 @@ impl Repo {
             return self.docs(&f);
         }
         if self.is_dir(&p) {
+            if p == base || self.building.contains(&p) {
+                self.warn(
+                    from,
+                    0,
+                    format!("resource `{r}` is the folder itself or one that includes it (a cycle): skipped"),
+                );
+                return vec![];
+            }
             return self.build_dir(&p, depth + 1);
         }
         self.missing
@@ -221,11 +245,39 @@ impl Repo {
                 })
                 .unwrap_or_default()
         };
-        for r in list(&k, "resources").iter().chain(list(&k, "bases").iter()) {
-            out.extend(self.resource(dir, r, kfile, depth));
+        let entries = list(&k, "resources")
+            .into_iter()
+            .chain(list(&k, "bases"))
+            .chain(list(&k, "components"));
+        // kustomize refuses a second object with the same identity ("already registered id"):
+        // keep the first, so that a base included twice does not double the build.
+        let mut seen: BTreeSet<(String, String, String, String)> = BTreeSet::new();
+        let mut dropped = 0usize;
+        for r in entries {
+            for d in self.resource(dir, &r, kfile, depth) {
+                let id = identity(&d.value);
+                if id.3.is_empty() || seen.insert(id) {
+                    out.push(d);
+                } else {
+                    dropped += 1;
+                }
+            }
+            if out.len() > MAX_BUILD_DOCS {
+                self.warn(
+                    kfile,
+                    0,
+                    format!("the build of `{dir}` passed {MAX_BUILD_DOCS} documents: stopped"),
+                );
+                out.truncate(MAX_BUILD_DOCS);
+                break;
+            }
         }
-        for c in list(&k, "components") {
-            out.extend(self.resource(dir, &c, kfile, depth));
+        if dropped > 0 {
+            self.warn(
+                kfile,
+                0,
+                format!("{dropped} documents are included twice (kustomize refuses this); kept the first of each"),
+            );
         }
         if let Some(ns) = get_str(&k, &["namespace"]) {
             for d in &mut out {
@@ -266,17 +318,48 @@ impl Repo {
                 );
             }
         }
+        for (p, t, has) in &patches {
+            if may_target_controller(p, t, *has) {
+                self.controller_patches
+                    .push((p.clone(), t.clone(), *has, kfile.to_string()));
+            }
+        }
         apply_patches(&mut out, &patches, kfile, "patch", &mut self.warnings);
         replacements(&k, &mut out);
         out
     }
 }
 
+/// An object's identity (apiVersion, kind, namespace, name).
+fn identity(v: &Value) -> (String, String, String, String) {
+    let g = |p: &[&str]| get_str(v, p).unwrap_or("").to_string();
+    (
+        g(&["apiVersion"]),
+        g(&["kind"]),
+        g(&["metadata", "namespace"]),
+        g(&["metadata", "name"]),
+    )
+}
+
+/// Whether a patch could apply to the kustomize-controller or helm-controller Deployment.
+fn may_target_controller(patch: &Value, target: &Target, has_target: bool) -> bool {
+    ["kustomize-controller", "helm-controller"].iter().any(|c| {
+        let d = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": c, "namespace": "flux-system"}});
+        if has_target {
+            target.matches(&d)
+        } else {
+            get_str(patch, &["kind"]) == Some("Deployment")
+                && get_str(patch, &["metadata", "name"]) == Some(c)
+        }
+    })
+}
+
 /// A patch document with its target and whether a target was given.
-type PatchDoc = (Value, Target, bool);
+pub(crate) type PatchDoc = (Value, Target, bool);
 
 /// The documents of an inline `patch:` entry of a `patches:` list (kustomize or Flux).
-fn inline_patch(entry: &Value, file: &str) -> Vec<PatchDoc> {
+pub(crate) fn inline_patch(entry: &Value, file: &str) -> Vec<PatchDoc> {
     let (target, has_target) = (
         Target::from_value(entry.get("target")),
         entry.get("target").is_some(),
@@ -301,6 +384,11 @@ fn apply_patches(
     warnings: &mut Vec<Warning>,
 ) {
     for (patch, target, has_target) in patches {
+        warnings.extend(target.problems().into_iter().map(|pr| Warning {
+            file: file.to_string(),
+            line: 0,
+            message: format!("{what}: {pr}"),
+        }));
         for d in docs.iter_mut() {
             let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
             warnings.extend(problems.into_iter().map(|pr| Warning {
@@ -372,6 +460,9 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
                 for p in &paths {
                     let mut cur = &mut d.value;
                     let parts: Vec<&str> = p.split('.').collect();
+                    if parts.len() > MAX_DEPTH {
+                        continue; // refused: see MAX_DEPTH
+                    }
                     for (i, part) in parts.iter().enumerate() {
                         let Some(m) = cur.as_object_mut() else { break };
                         if i + 1 == parts.len() {
@@ -388,16 +479,42 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
     }
 }
 
+/// What a Kustomization's `postBuild` found.
+#[derive(Clone, Debug, Default)]
+pub struct PostBuild {
+    /// `substituteFrom` entries the cluster does not have (yet, in this walk): (kind, name,
+    /// optional).
+    pub missing: Vec<(String, String, bool)>,
+    /// `substituteFrom` objects that exist but whose values are unknown: "Secret `x`
+    /// (SOPS-encrypted)".
+    pub unknown: Vec<String>,
+}
+
+/// Fields whose value decides the simulated DAG or timing.
+const DAG_FIELDS: &[(&str, &str)] = &[
+    ("metadata.name", "/metadata/name"),
+    ("spec.path", "/spec/path"),
+    ("spec.dependsOn", "/spec/dependsOn"),
+    ("spec.interval", "/spec/interval"),
+    ("spec.retryInterval", "/spec/retryInterval"),
+    ("spec.timeout", "/spec/timeout"),
+    ("spec.wait", "/spec/wait"),
+    ("spec.targetNamespace", "/spec/targetNamespace"),
+];
+
 /// Applies a Flux Kustomization's `spec.patches`, `targetNamespace` and `postBuild`
-/// substitution to the documents its path produced. Returns unresolved variable names.
+/// substitution to the documents its path produced. Variables come from `substituteFrom`
+/// objects in `held` (this walk's, then the previous walk's; in the Kustomization's namespace) and `substitute`; an undefined one
+/// without default becomes "" and is reported where it is used, naming the DAG fields it
+/// touches.
 pub fn flux_postprocess(
     ks: &Value,
     docs: &mut [Doc],
-    configmaps: &BTreeMap<(String, String), BTreeMap<String, String>>,
+    held: [&HeldMap; 2],
     ks_ns: &str,
     warnings: &mut Vec<Warning>,
     ks_file: &str,
-) -> Vec<String> {
+) -> PostBuild {
     let patches: Vec<PatchDoc> = ks
         .pointer("/spec/patches")
         .and_then(Value::as_array)
@@ -411,38 +528,98 @@ pub fn flux_postprocess(
             set_namespace(&mut d.value, tns);
         }
     }
-    let mut unresolved = vec![];
-    if let Some(pb) = ks.pointer("/spec/postBuild") {
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        for sf in pb
-            .get("substituteFrom")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let kind = get_str(&sf, &["kind"]).unwrap_or("ConfigMap");
-            let name = get_str(&sf, &["name"]).unwrap_or("");
-            match configmaps.get(&(ks_ns.to_string(), name.to_string())).filter(|_| kind == "ConfigMap") {
-                Some(data) => vars.extend(data.clone()),
-                None => warnings.push(Warning { file: ks_file.to_string(), line: 0, message: format!("postBuild.substituteFrom {kind} `{name}` is not in the repository (secret or generated): its variables are unknown") }),
-            }
-        }
-        if let Some(m) = pb.get("substitute").and_then(Value::as_object) {
-            for (k, v) in m {
-                let s = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                vars.insert(k.clone(), s);
-            }
-        }
-        for d in docs.iter_mut() {
-            if flux_kind(&d.value).is_some() {
-                substitute(&mut d.value, &vars, &mut unresolved);
-            }
+    let mut out = PostBuild::default();
+    let Some(pb) = ks.pointer("/spec/postBuild") else {
+        return out;
+    };
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for sf in pb
+        .get("substituteFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let kind = get_str(sf, &["kind"]).unwrap_or("ConfigMap");
+        let name = get_str(sf, &["name"]).unwrap_or("");
+        let optional = sf.get("optional").and_then(Value::as_bool) == Some(true);
+        let key = (kind.to_string(), ks_ns.to_string(), name.to_string());
+        match held[0].get(&key).or_else(|| held[1].get(&key)) {
+            Some(h) => match (&h.data, h.known) {
+                (Some(data), _) => vars.extend(data.clone()),
+                (None, Known::Sops) => out
+                    .unknown
+                    .push(format!("{kind} `{name}` (SOPS-encrypted)")),
+                (None, Known::External) => out
+                    .unknown
+                    .push(format!("{kind} `{name}` (made by an ExternalSecret)")),
+                (None, _) => out.unknown.push(format!("{kind} `{name}`")),
+            },
+            None => out
+                .missing
+                .push((kind.to_string(), name.to_string(), optional)),
         }
     }
-    unresolved.sort();
-    unresolved.dedup();
-    unresolved
+    if let Some(m) = pb.get("substitute").and_then(Value::as_object) {
+        for (k, v) in m {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            vars.insert(k.clone(), s);
+        }
+    }
+    let from = if out.unknown.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (they may come from {}, whose values are unknown)",
+            out.unknown.join(", ")
+        )
+    };
+    for d in docs.iter_mut() {
+        let disabled = ["labels", "annotations"].iter().any(|m| {
+            d.value
+                .pointer(&format!(
+                    "/metadata/{m}/kustomize.toolkit.fluxcd.io~1substitute"
+                ))
+                .and_then(Value::as_str)
+                == Some("disabled")
+        });
+        if flux_kind(&d.value).is_none() || disabled {
+            continue;
+        }
+        let mut unresolved = vec![];
+        let before = d.value.clone();
+        substitute(&mut d.value, &vars, &mut unresolved);
+        if unresolved.is_empty() {
+            continue;
+        }
+        unresolved.sort();
+        unresolved.dedup();
+        let touched: Vec<&str> = DAG_FIELDS
+            .iter()
+            .filter(|(_, p)| {
+                before.pointer(p).is_some_and(|v| {
+                    let t = v.to_string();
+                    unresolved.iter().any(|u| t.contains(&format!("${{{u}")))
+                })
+            })
+            .map(|(f, _)| *f)
+            .collect();
+        let effect = if touched.is_empty() {
+            "no field of the simulated graph".to_string()
+        } else {
+            format!("DAG fields {}", touched.join(", "))
+        };
+        warnings.push(Warning {
+            file: d.file.clone(),
+            line: d.line,
+            message: format!(
+                "variables {} are not defined by `{}`'s postBuild{from}: substituted with \"\", affecting {effect}",
+                unresolved.join(", "),
+                get_str(ks, &["metadata", "name"]).unwrap_or("")
+            ),
+        });
+    }
+    out
 }

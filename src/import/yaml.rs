@@ -92,9 +92,17 @@ pub fn parse_docs(file: &str, text: &str) -> (Vec<Doc>, Vec<(usize, String)>) {
         cur.clear();
     };
     for (i, l) in lines.iter().enumerate() {
-        if l.starts_with("---") && l[3..].trim().is_empty() {
+        if let Some(rest) = separator(l) {
             flush(&mut cur, start, &mut docs, &mut problems);
-            start = i + 2;
+            // `--- # comment` and `---` end a document; `--- content` starts the next one on
+            // the same line.
+            if rest.is_empty() || rest.starts_with('#') {
+                start = i + 2;
+            } else {
+                start = i + 1;
+                cur.push_str(rest);
+                cur.push('\n');
+            }
             continue;
         }
         if l.starts_with("...") && l[3..].trim().is_empty() {
@@ -105,6 +113,17 @@ pub fn parse_docs(file: &str, text: &str) -> (Vec<Doc>, Vec<(usize, String)>) {
     }
     flush(&mut cur, start, &mut docs, &mut problems);
     (docs, problems)
+}
+
+/// What follows a document separator `---` on its line (trimmed), or None if the line is not
+/// one (`----`, `---x` and indented dashes are content).
+fn separator(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("---")?;
+    if rest.is_empty() || rest.starts_with([' ', '\t']) {
+        Some(rest.trim())
+    } else {
+        None
+    }
 }
 
 /// `value[a][b]…` as a string, if present.
@@ -125,4 +144,26 @@ pub fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
         x = x.get(*p)?;
     }
     Some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_with_comments_and_content() {
+        let text = "a: 1\n--- # second\nb: 2\n---\n# only a comment\n--- {c: 3}\n----\n";
+        let (docs, problems) = parse_docs("f.yaml", text);
+        let got: Vec<(usize, String)> =
+            docs.iter().map(|d| (d.line, d.value.to_string())).collect();
+        assert_eq!(
+            got,
+            [(1, r#"{"a":1}"#.to_string()), (3, r#"{"b":2}"#.to_string()),],
+            "{problems:?}"
+        );
+        // `--- {c: 3}` starts a document on its own line; `----` is content, which makes that
+        // document invalid: reported at the line of `----`.
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, 7);
+    }
 }

@@ -1,0 +1,144 @@
+//! The ConfigMaps and Secrets the cluster will have, and who applies each: what
+//! `postBuild.substituteFrom` reads (SPEC R5b). Collected over the whole walk before any
+//! substitution is trusted, so the result does not depend on walk order.
+
+use super::yaml::{get_str, Doc};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How the importer knows an object and its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known {
+    /// A plain manifest: its values are known.
+    Plain,
+    /// A SOPS-encrypted Secret: present, values unknown.
+    Sops,
+    /// Made by an ExternalSecret at run time: present once applied, values unknown.
+    External,
+    /// Guessed: a listed file that is not in this copy of the repository has its name.
+    Guessed,
+}
+
+/// A ConfigMap or Secret the cluster will have.
+#[derive(Clone, Debug)]
+pub struct Held {
+    /// Its values (None: unknown).
+    pub data: Option<BTreeMap<String, String>>,
+    /// How it is known.
+    pub known: Known,
+    /// The Kustomization that applies it (object index; None: the entry point's own sync).
+    pub applier: Option<usize>,
+    /// Where it is defined.
+    pub file: String,
+    /// Line.
+    pub line: usize,
+}
+
+/// (kind, namespace, name) → what the cluster will have.
+pub type HeldMap = BTreeMap<(String, String, String), Held>;
+
+fn strings(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Standard base64 (Secret `data`); None when not valid.
+fn base64(s: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = vec![];
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push(u8::try_from((bits >> n) & 0xff).ok()?);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Records the ConfigMaps, Secrets and ExternalSecret targets among `docs` (applied by
+/// `applier` into `parent_ns` unless they name a namespace). The first definition wins.
+pub fn collect(docs: &[Doc], parent_ns: &str, applier: Option<usize>, into: &mut HeldMap) {
+    for d in docs {
+        let v = &d.value;
+        let ns = get_str(v, &["metadata", "namespace"]).unwrap_or(parent_ns);
+        let name = get_str(v, &["metadata", "name"]).unwrap_or("");
+        let api = get_str(v, &["apiVersion"]).unwrap_or("");
+        let (kind, name, data, known) = match get_str(v, &["kind"]).unwrap_or("") {
+            "ConfigMap" if api == "v1" => (
+                "ConfigMap",
+                name,
+                Some(strings(v.get("data"))),
+                Known::Plain,
+            ),
+            "Secret" if api == "v1" && v.get("sops").is_some() => {
+                ("Secret", name, None, Known::Sops)
+            }
+            "Secret" if api == "v1" => {
+                let mut data: BTreeMap<String, String> = BTreeMap::new();
+                let mut ok = true;
+                for (k, b) in strings(v.get("data")) {
+                    match base64(&b) {
+                        Some(s) => {
+                            data.insert(k, s);
+                        }
+                        None => ok = false,
+                    }
+                }
+                data.extend(strings(v.get("stringData")));
+                ("Secret", name, ok.then_some(data), Known::Plain)
+            }
+            "ExternalSecret" if api.starts_with("external-secrets.io/") => (
+                "Secret",
+                get_str(v, &["spec", "target", "name"]).unwrap_or(name),
+                None,
+                Known::External,
+            ),
+            _ => continue,
+        };
+        if name.is_empty() || name.contains("${") {
+            continue;
+        }
+        into.entry((kind.to_string(), ns.to_string(), name.to_string()))
+            .or_insert_with(|| Held {
+                data,
+                known,
+                applier,
+                file: d.file.clone(),
+                line: d.line,
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_data_is_decoded() {
+        assert_eq!(base64("aGVsbG8=").as_deref(), Some("hello"));
+        assert_eq!(base64("ZG9tYWlu").as_deref(), Some("domain"));
+        assert_eq!(base64("!!"), None);
+    }
+}

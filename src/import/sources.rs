@@ -1,0 +1,240 @@
+//! Sources: where each Flux source's paths start in the repository, ExternalArtifacts
+//! remapped by ArtifactGenerator copy rules, and resolving a child Kustomization's path.
+
+use super::cluster::HeldMap;
+use super::walk::{flux_kind, flux_postprocess, join, Repo};
+use super::yaml::{get_str, Doc};
+use super::{Found, Warning};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What resolving a child Kustomization's path needs besides the repository: where each
+/// source's paths start, the ArtifactGenerator rules and the ConfigMaps seen so far.
+pub(crate) struct Sources {
+    pub(crate) entry: String,
+    pub(crate) root_name: String,
+    pub(crate) forced_root: Option<String>,
+    pub(crate) roots: BTreeMap<(String, String), String>,
+    pub(crate) artifacts: Artifacts,
+    pub(crate) held: HeldMap,
+    /// What a previous walk found (looked up after `held`).
+    pub(crate) seed: HeldMap,
+    /// substituteFrom entries not found when used: (Kustomization index, kind, name, optional).
+    pub(crate) misses: Vec<(usize, String, String, bool)>,
+}
+
+/// ExternalArtifact name → copy rules (source kind, source name, from, to).
+pub(crate) type Artifacts = BTreeMap<String, Vec<(String, String, String, String)>>;
+
+pub(crate) fn artifact_map(docs: &[Doc]) -> Artifacts {
+    let mut m: Artifacts = BTreeMap::new();
+    for d in docs
+        .iter()
+        .filter(|d| flux_kind(&d.value) == Some("ArtifactGenerator"))
+    {
+        let sources: BTreeMap<String, (String, String)> = d
+            .value
+            .pointer("/spec/sources")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        (
+                            get_str(s, &["alias"]).unwrap_or("").to_string(),
+                            (
+                                get_str(s, &["kind"]).unwrap_or("GitRepository").to_string(),
+                                get_str(s, &["name"]).unwrap_or("").to_string(),
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for a in d
+            .value
+            .pointer("/spec/artifacts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let name = get_str(&a, &["name"]).unwrap_or("").to_string();
+            for c in a
+                .get("copy")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let from = get_str(&c, &["from"]).unwrap_or("");
+                let to = get_str(&c, &["to"]).unwrap_or("");
+                // "@monorepo/apps/base/**" → "apps/base/"; "@artifact/base/" → "base/".
+                let strip = |s: &str| {
+                    s.split_once('/')
+                        .map_or("", |x| x.1)
+                        .trim_end_matches("**")
+                        .to_string()
+                };
+                let alias = from.trim_start_matches('@').split('/').next().unwrap_or("");
+                let (sk, sn) = sources
+                    .get(alias)
+                    .cloned()
+                    .unwrap_or_else(|| ("GitRepository".into(), "flux-system".into()));
+                m.entry(name.clone())
+                    .or_default()
+                    .push((sk, sn, strip(from), strip(to)));
+            }
+        }
+    }
+    m
+}
+
+/// Resolves and builds the path of Kustomization `c`. None when its source is external, its
+/// ExternalArtifact is not (yet) known, or the path is missing (each reported, except a not-yet
+/// known artifact unless `report_unknown`).
+pub(crate) fn walk_child(
+    repo: &mut Repo,
+    src: &mut Sources,
+    objects: &[Found],
+    c: usize,
+    warnings: &mut Vec<Warning>,
+    report_unknown: bool,
+) -> Option<Vec<Doc>> {
+    let o = &objects[c];
+    let v = &o.value;
+    let path = get_str(v, &["spec", "path"]).unwrap_or("./").to_string();
+    let sk = get_str(v, &["spec", "sourceRef", "kind"])
+        .unwrap_or("GitRepository")
+        .to_string();
+    let sn = get_str(v, &["spec", "sourceRef", "name"])
+        .unwrap_or("")
+        .to_string();
+    let mut root_of = |k: &str, n: &str, p: &str| -> String {
+        if let Some(f) = &src.forced_root {
+            return f.clone();
+        }
+        src.roots
+            .entry((k.to_string(), n.to_string()))
+            .or_insert_with(|| detect_root(repo, &src.entry, p))
+            .clone()
+    };
+    let dir = if sk == "ExternalArtifact" {
+        let p = join("", &path);
+        let Some(rules) = src.artifacts.get(&sn) else {
+            if report_unknown {
+                warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("ExternalArtifact `{sn}` of `{}/{}` has no ArtifactGenerator in the walk (opaque leaf)", o.namespace, o.name) });
+            }
+            return None;
+        };
+        let hit = rules.iter().find_map(|(k, n, from, to)| {
+            let to = to.trim_end_matches('/');
+            let rest = if to.is_empty() {
+                Some(p.as_str())
+            } else {
+                p.strip_prefix(to).map(|r| r.trim_start_matches('/'))
+            }?;
+            let root = root_of(k, n, from);
+            Some(join(&join(&root, from), rest))
+        });
+        match hit {
+            Some(d) => d,
+            None => {
+                warnings.push(Warning {
+                    file: o.file.clone(),
+                    line: o.line,
+                    message: format!("ExternalArtifact `{sn}` has no copy rule for path `{path}`"),
+                });
+                return None;
+            }
+        }
+    } else {
+        // The repository itself is the root source (named by the entry's gotk-sync.yaml or
+        // FluxInstance; `flux-system` when neither is found); any other GitRepository or
+        // OCIRepository is another repository.
+        let known = sn == src.root_name || sn.is_empty();
+        if !known {
+            warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name) });
+            return None;
+        }
+        let root = root_of(&sk, &sn, &path);
+        let cand = join(&root, &path);
+        if !repo.is_dir(&cand) {
+            let msg = if known {
+                format!("spec.path `{path}` of `{}/{}` resolves to `{cand}`, which is not in the repository", o.namespace, o.name)
+            } else {
+                format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name)
+            };
+            warnings.push(Warning {
+                file: o.file.clone(),
+                line: o.line,
+                message: msg,
+            });
+            return None;
+        }
+        cand
+    };
+    if dir == src.entry || !repo.is_dir(&dir) {
+        if dir != src.entry {
+            warnings.push(Warning {
+                file: o.file.clone(),
+                line: o.line,
+                message: format!(
+                    "spec.path `{path}` resolves to `{dir}`, which is not in the repository"
+                ),
+            });
+        }
+        return None;
+    }
+    let mut docs = repo.build_dir(&dir, 0);
+    for comp in v
+        .pointer("/spec/components")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        if let Some(cp) = comp.as_str() {
+            let cd = join(&dir, cp);
+            if repo.is_dir(&cd) {
+                docs.extend(repo.build_dir(&cd, 0));
+            } else {
+                warnings.push(Warning {
+                    file: o.file.clone(),
+                    line: o.line,
+                    message: format!("component `{cp}` not found"),
+                });
+            }
+        }
+    }
+    let pb = flux_postprocess(
+        v,
+        &mut docs,
+        [&src.held, &src.seed],
+        &o.namespace,
+        warnings,
+        &o.file,
+    );
+    for (kind, name, optional) in pb.missing {
+        if !src
+            .misses
+            .iter()
+            .any(|m| m.0 == c && m.2 == name && m.1 == kind)
+        {
+            src.misses.push((c, kind, name, optional));
+        }
+    }
+    Some(docs)
+}
+
+/// The source root: the deepest ancestor of the entry point (or the entry itself) under which
+/// `path` exists; the repository root if none does.
+fn detect_root(repo: &mut Repo, entry: &str, path: &str) -> String {
+    let mut cur = entry.to_string();
+    loop {
+        if repo.is_dir(&join(&cur, path)) {
+            return cur;
+        }
+        match cur.rsplit_once('/') {
+            Some((up, _)) => cur = up.to_string(),
+            None if !cur.is_empty() => cur = String::new(),
+            None => return String::new(),
+        }
+    }
+}

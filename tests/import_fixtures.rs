@@ -1,0 +1,320 @@
+//! The importer on small fixture repositories written for these tests (tests/fixtures/import),
+//! one per pattern it supports. Every expected DAG below was worked out by hand from the
+//! fixture's manifests and the rules of Flux and kustomize quoted in each test.
+
+use fluxsim::import::{import, to_scenario, ImportOptions, Imported};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import"
+    ))
+    .join(name)
+}
+
+fn run_import(name: &str, entry: &str) -> Imported {
+    import(
+        &fixture(name),
+        &ImportOptions {
+            entry: entry.into(),
+            source_root: None,
+        },
+    )
+}
+
+/// One line per object: `Kind ns/name <- parent [deps]`, sorted.
+fn dag(imp: &Imported) -> Vec<String> {
+    let id = |i: usize| {
+        let o = &imp.objects[i];
+        format!("{}/{}", o.namespace, o.name)
+    };
+    let mut v: Vec<String> = imp
+        .objects
+        .iter()
+        .map(|o| {
+            let deps: Vec<String> = o.depends_on.iter().map(|d| id(*d)).collect();
+            format!(
+                "{} {}/{} <- {} [{}]",
+                o.kind,
+                o.namespace,
+                o.name,
+                o.parent.map_or("entry".to_string(), id),
+                deps.join(",")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn find<'a>(imp: &'a Imported, kind: &str, ns_name: &str) -> &'a fluxsim::import::Found {
+    imp.objects
+        .iter()
+        .find(|o| o.kind == kind && format!("{}/{}", o.namespace, o.name) == ns_name)
+        .unwrap_or_else(|| panic!("no {kind} {ns_name}: {:?}", dag(imp)))
+}
+
+fn spec<'a>(o: &'a fluxsim::import::Found, p: &str) -> Option<&'a serde_json::Value> {
+    o.value.pointer(p)
+}
+
+/// The written scenario parses, validates and runs to completion.
+fn scenario_runs(imp: &Imported, entry: &str) -> fluxsim::model::Model {
+    let yaml = to_scenario(imp, "fixture", entry);
+    let sc =
+        fluxsim::scenario::parse(&yaml, "imported.yaml").unwrap_or_else(|d| panic!("{d}\n{yaml}"));
+    let m = fluxsim::model::build(&sc).unwrap_or_else(|d| panic!("{d}\n{yaml}"));
+    assert_eq!(m.objects.len(), imp.objects.len());
+    assert_eq!(m.edge_count(), imp.edges());
+    let out = fluxsim::runner::run_once(&m, 1, 0);
+    assert!(
+        out.trace.makespan_ms.is_some(),
+        "stuck: {:?}\n{yaml}",
+        out.stuck.first()
+    );
+    m
+}
+
+/// tests/fixtures/import/kustomize, by hand:
+/// - the entry `cluster` has no kustomization file, so Flux's generator reads every manifest
+///   below it (`apps.yaml`, `nested/deeper/reloader.yaml`), except that `sub/` holds a
+///   kustomization file and is one unit: only its listed `tools.yaml`, never `not-listed.yaml`;
+/// - objects at the entry without a namespace get flux-system (HelmRelease reloader);
+/// - `tools` (namespace tools) applies `tools/helmrelease.yaml`: tool-a takes its parent's
+///   namespace;
+/// - `apps/kustomization.yaml` sets `namespace: outer`, which wins over `apps/db`'s inner
+///   `namespace: inner` and over `metadata.namespace: ignored`: db, db-migrate, web-frontend are
+///   in `outer`; the commented-out document and the empty documents are not objects;
+/// - its replacement copies ConfigMap settings' `data.tns` (from the component) into every
+///   Kustomization's `spec.targetNamespace`, so the HelmReleases under db and web-frontend are
+///   in `apps-ns` (over `metadata.namespace: somewhere-else`);
+/// - db substitutes APP=db (an anchor-alias of its name): `${APP}-postgres` → db-postgres;
+/// - frontend `dependsOn: db-postgres` without namespace means its own namespace, apps-ns;
+/// - patches: `patch-db.yaml` (strategic merge, matched by kind and name) sets db's timeout 4m
+///   without becoming an object; the JSON 6902 patch on name regex `web-.*` adds wait: true to
+///   web-frontend only; the one on label `tier=data` replaces db's interval with 15m; the one
+///   on db-migrate tests its interval is 1h, then copies it into retryInterval;
+/// - `--- # comment` separates documents like `---`.
+#[test]
+fn kustomize_patterns_give_the_exact_dag() {
+    let imp = run_import("kustomize", "cluster");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease apps-ns/db-postgres <- outer/db []",
+            "HelmRelease apps-ns/frontend <- outer/web-frontend [apps-ns/db-postgres]",
+            "HelmRelease flux-system/reloader <- entry []",
+            "HelmRelease tools/tool-a <- tools/tools []",
+            "Kustomization flux-system/apps <- entry []",
+            "Kustomization outer/db <- flux-system/apps []",
+            "Kustomization outer/db-migrate <- flux-system/apps [outer/db]",
+            "Kustomization outer/web-frontend <- flux-system/apps [outer/db-migrate]",
+            "Kustomization tools/tools <- entry []",
+        ]
+    );
+    let db = find(&imp, "Kustomization", "outer/db");
+    assert_eq!(spec(db, "/spec/timeout").unwrap(), "4m");
+    assert_eq!(spec(db, "/spec/interval").unwrap(), "15m");
+    assert_eq!(spec(db, "/spec/targetNamespace").unwrap(), "apps-ns");
+    assert!(spec(db, "/spec/wait").is_none());
+    let web = find(&imp, "Kustomization", "outer/web-frontend");
+    assert_eq!(spec(web, "/spec/wait").unwrap(), true);
+    assert_eq!(spec(web, "/spec/interval").unwrap(), "1h");
+    let migrate = find(&imp, "Kustomization", "outer/db-migrate");
+    assert_eq!(spec(migrate, "/spec/interval").unwrap(), "1h");
+    assert!(spec(migrate, "/spec/timeout").is_none());
+    assert_eq!(spec(migrate, "/spec/retryInterval").unwrap(), "1h");
+    let m = scenario_runs(&imp, "cluster");
+    let wf = &m.objects[m.find_object("outer/web-frontend").unwrap()];
+    assert!(wf.wait);
+    // SPEC R3 defaults: timeout = interval − 30s when absent; 4m when patched.
+    let dbm = &m.objects[m.find_object("outer/db").unwrap()];
+    assert_eq!((dbm.interval, dbm.timeout), (900_000, 240_000));
+}
+
+/// tests/fixtures/import/flux, by hand:
+/// - `infra` substitutes CLUSTER=home (inline) and DOMAIN, TIER from ConfigMap
+///   flux-system/cluster-vars (its own namespace): children `net-${CLUSTER}` → net-home,
+///   `certs-${TIER}` → certs-gold, whose `dependsOn: net-${CLUSTER}` → net-home;
+///   `${INTERVAL:=20m}` → 20m;
+/// - infra's `spec.patches` (strategic merge on every Kustomization; scalars override) gives
+///   both children timeout 3m, applied before substitution and without renaming them;
+/// - certs-gold's own 6902 patch names `$${APP}-crds`: infra's pass turns the escape into
+///   `${APP}-crds`, certs-gold substitutes APP=certs, so certs-issuer dependsOn certs-crds;
+/// - HelmRelease coredns dependsOn cilium (same namespace kube-system);
+/// - the flux-system Kustomization of gotk-sync.yaml points at the entry itself: an object
+///   at the entry, not walked again;
+/// - controller flags: the patch of both controllers adds `--concurrent=12` and
+///   `--requeue-dependency=5s` (SPEC R18).
+#[test]
+fn flux_patterns_give_the_exact_dag() {
+    let imp = run_import("flux", "clusters/home");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease flux-system/certs-crds <- flux-system/certs-gold []",
+            "HelmRelease flux-system/certs-issuer <- flux-system/certs-gold [flux-system/certs-crds]",
+            "HelmRelease kube-system/cilium <- flux-system/net-home []",
+            "HelmRelease kube-system/coredns <- flux-system/net-home [kube-system/cilium]",
+            "Kustomization flux-system/certs-gold <- flux-system/infra [flux-system/net-home]",
+            "Kustomization flux-system/flux-system <- entry []",
+            "Kustomization flux-system/infra <- entry []",
+            "Kustomization flux-system/net-home <- flux-system/infra []",
+        ]
+    );
+    let net = find(&imp, "Kustomization", "flux-system/net-home");
+    assert_eq!(spec(net, "/spec/interval").unwrap(), "20m");
+    assert_eq!(spec(net, "/spec/timeout").unwrap(), "3m");
+    let certs = find(&imp, "Kustomization", "flux-system/certs-gold");
+    assert_eq!(spec(certs, "/spec/timeout").unwrap(), "3m");
+    assert!(
+        imp.warnings
+            .iter()
+            .all(|w| !w.message.contains("unresolved")),
+        "{:?}",
+        imp.warnings
+    );
+    let m = scenario_runs(&imp, "clusters/home");
+    // SPEC R18: the flags the repository sets.
+    assert_eq!(m.kustomize.concurrent, 12);
+    assert_eq!(m.helm.concurrent, 12);
+    assert_eq!(m.kustomize.requeue_dependency, 5_000);
+    let coredns = &m.objects[m.find_object("kube-system/coredns").unwrap()];
+    assert_eq!(coredns.timeout, 420_000);
+}
+
+/// tests/fixtures/import/artifact, by hand: infra-controllers reads ExternalArtifact `infra`,
+/// whose copy rule `@repo/infrastructure/** → @artifact/` maps `./controllers` to
+/// `infrastructure/controllers` (HelmRelease cert-manager/cert-manager). That folder also holds
+/// the ArtifactGenerator of `apps` (`@mono/apps/base/** → @artifact/`), so `apps`' `./web` is
+/// resolved only after it was walked: `apps/base/web` (HelmRelease web/web). `tenant` reads an
+/// external GitRepository: an object without children, reported with its file and line.
+#[test]
+fn external_artifacts_and_external_sources() {
+    let imp = run_import("artifact", "clusters/prod");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease cert-manager/cert-manager <- flux-system/infra-controllers []",
+            "HelmRelease web/web <- flux-system/apps []",
+            "Kustomization flux-system/apps <- entry [flux-system/infra-controllers]",
+            "Kustomization flux-system/infra-controllers <- entry []",
+            "Kustomization flux-system/tenant <- entry []",
+        ]
+    );
+    let w = imp
+        .warnings
+        .iter()
+        .find(|w| {
+            w.message
+                .contains("external source GitRepository/team-repo")
+        })
+        .expect("external source reported");
+    assert_eq!((w.file.as_str(), w.line), ("clusters/prod/ks.yaml", 28));
+    scenario_runs(&imp, "clusters/prod");
+}
+
+/// tests/fixtures/import/jinja, by hand: `.j2` templates are read with `#% %#` and `#| |#`
+/// lines dropped and `#{ }#` replaced, so both branches of every conditional are kept (the
+/// graph is a superset: spegel and its dependsOn cilium are in). Paths are written for the
+/// rendered layout, so the source root is `template/config/`; kustomize `namespace: network`
+/// puts both Kustomizations in network, and their HelmReleases inherit it.
+#[test]
+fn makejinja_templates_are_stripped_to_a_superset() {
+    let imp = run_import("jinja", "template/config/kubernetes/flux/cluster");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease network/cilium <- network/cilium []",
+            "HelmRelease network/spegel <- network/spegel []",
+            "Kustomization flux-system/cluster-apps <- entry []",
+            "Kustomization network/cilium <- flux-system/cluster-apps []",
+            "Kustomization network/spegel <- flux-system/cluster-apps [network/cilium]",
+        ]
+    );
+    assert_eq!(imp.jinja_files, 5, "the templates with makejinja syntax");
+    assert!(
+        imp.source_root.contains("`template/config/`"),
+        "{}",
+        imp.source_root
+    );
+    assert!(imp.warnings.iter().any(|w| w.message.contains("superset")));
+    scenario_runs(&imp, "template/config/kubernetes/flux/cluster");
+}
+
+/// tests/fixtures/import/instance, by hand. Entry point and root source as Flux finds them:
+/// the only sync definition is the FluxInstance in the flux-instance HelmRelease's
+/// `values.instance` (outside the entry folder): path `kubernetes/flux/cluster`, source
+/// GitRepository `home`, so `web` (sourceRef GitRepository flux-system) reads another
+/// repository. Controller flags (SPEC R18), in the order the cluster applies them:
+/// `cluster.size: medium` gives both controllers `--concurrent=10 --requeue-dependency=5s`;
+/// the first patch adds `--concurrent=16` to kustomize-controller (the last one wins); the
+/// strategic-merge patch on both containers (merged on `name`) keeps their args; helm-controller
+/// gets `OOMWatch=true,DefaultToRetryOnFailure=false` then `DefaultToRetryOnFailure=true`
+/// (gates accumulate, the later value wins). The README's `--concurrent=99` is not a flag.
+#[test]
+fn flux_instance_defines_entry_source_and_controller_flags() {
+    let dir = fixture("instance");
+    let e = fluxsim::import::entry::choose_entry(&dir).unwrap();
+    assert_eq!(e.dir, "kubernetes/flux/cluster");
+    assert_eq!(
+        (e.source_kind.as_str(), e.source_name.as_str()),
+        ("GitRepository", "home")
+    );
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        (
+            "kubernetes/apps/flux-system/flux-instance/app/helmrelease.yaml",
+            1
+        )
+    );
+    let imp = run_import("instance", "kubernetes/flux/cluster");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease flux-system/flux-instance <- flux-system/flux-instance []",
+            "Kustomization flux-system/cluster-apps <- entry []",
+            "Kustomization flux-system/flux-instance <- flux-system/cluster-apps []",
+            "Kustomization web/web <- flux-system/cluster-apps []",
+        ]
+    );
+    assert!(imp.warnings.iter().any(|w| w
+        .message
+        .contains("external source GitRepository/flux-system")));
+    let hr = "kubernetes/apps/flux-system/flux-instance/app/helmrelease.yaml";
+    let k = &imp.kustomize_flags;
+    let h = &imp.helm_flags;
+    let (kc, kr) = (
+        k.concurrent.as_ref().unwrap(),
+        k.requeue_dependency.as_ref().unwrap(),
+    );
+    assert_eq!(
+        (kc.value, kc.from.as_str()),
+        (16, format!("{hr}:26").as_str())
+    );
+    assert_eq!(kr.value, "5s");
+    assert_eq!(kr.from, format!("{hr}:14 (cluster size medium)"));
+    assert_eq!(h.concurrent.as_ref().unwrap().value, 10);
+    assert!(k.feature_gates.is_empty());
+    let gates: Vec<(&str, bool, &str)> = h
+        .feature_gates
+        .iter()
+        .map(|(g, s)| (g.as_str(), s.value, s.from.as_str()))
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            ("DefaultToRetryOnFailure", true, format!("{hr}:52").as_str()),
+            ("OOMWatch", true, format!("{hr}:49").as_str()),
+        ]
+    );
+    let m = scenario_runs(&imp, "kubernetes/flux/cluster");
+    assert_eq!((m.kustomize.concurrent, m.helm.concurrent), (16, 10));
+    assert_eq!(m.helm.requeue_dependency, 5_000);
+    let yaml = to_scenario(&imp, "fixture", "kubernetes/flux/cluster");
+    assert!(
+        yaml.contains(&format!("concurrent: 16  # --concurrent from {hr}:26")),
+        "{yaml}"
+    );
+}
