@@ -8,11 +8,13 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod analysis;
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod flux;
 pub mod import;
 pub mod model;
+pub mod observe;
 pub mod report;
 pub mod rng;
 pub mod runner;

@@ -10,6 +10,9 @@ use fluxsim::scenario;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+mod calibrate;
+mod observe;
+
 #[derive(Parser)]
 #[command(
     name = "fluxsim",
@@ -156,6 +159,11 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         write_baseline: Option<String>,
     },
+    /// Fit a scenario to what a real cluster recorded (kubectl JSON dumps, controller logs) and
+    /// set the observed bootstrap beside the prediction.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Write one simulated bootstrap as the kubectl dumps and controller logs `calibrate` reads.
+    Observe(observe::ObserveArgs),
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -604,6 +612,8 @@ pub fn main() -> ExitCode {
         Cmd::Compare { a, b, add_dep, remove_dep, set, trials, seed, threads, json, markdown, chart } => cmd_compare(&a, b.as_deref(), &add_dep, &remove_dep, &set, trials, seed, threads, json.as_deref(), markdown.as_deref(), chart.as_deref()),
         Cmd::Import { dir, entry, source_root, output } => cmd_import(&dir, entry.as_deref(), source_root.as_deref(), output.as_deref()),
         Cmd::Chart { scenario, out, trials, seed, threads } => cmd_chart(&scenario, &out, trials, seed, threads),
+        Cmd::Calibrate(a) => calibrate::run(&a),
+        Cmd::Observe(a) => observe::run(&a),
         Cmd::Check { scenario, baseline, tolerance, trials, seed, threads, write_baseline } => cmd_check(&scenario, baseline.as_deref(), tolerance, trials, seed, threads, write_baseline.as_deref()),
     };
     let _ = std::io::stdout().flush();

@@ -5,6 +5,7 @@ pub mod check;
 pub mod compare;
 pub mod graph;
 pub mod mc;
+pub mod observed;
 pub mod run;
 pub mod write;
 
