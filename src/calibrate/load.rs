@@ -176,8 +176,8 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), String> {
         }
         Ok(v) if v.get("msg").is_some() => read_log(input, file, text).map_err(|e| format!("{name}: {e}"))?,
         Ok(_) => return Err(format!("{name}: JSON without `items`, `kind` or `msg`: not a kubectl dump nor a controller log (make it with `kubectl get … -o json` or `kubectl logs`)")),
-        Err(e) if text.trim_start().starts_with('{') && text.trim_start().lines().count() > 1 => {
-            read_log(input, file, text).map_err(|l| format!("{name}: {l} (JSON error: {e})"))?
+        Err(_) if looks_like_log(text) => {
+            read_log(input, file, text).map_err(|l| format!("{name}: {l}"))?
         }
         Err(e) => return Err(format!("{name}: not JSON ({e}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding")),
     };
@@ -380,6 +380,15 @@ fn event(file: usize, m: &Meta, e: kube::Event) -> Result<EventRec, String> {
         first_exact: exact.is_some(),
         last,
     })
+}
+
+/// A log when one of its first lines is a JSON object with `msg` (kubectl may prepend non-JSON
+/// lines, e.g. klog output at start-up).
+fn looks_like_log(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .any(|l| serde_json::from_str::<Value>(l.trim()).is_ok_and(|v| v.get("msg").is_some()))
 }
 
 /// Reads a controller's JSON log (zap, Flux ≥ 2.0: `ts` ISO 8601 with ms; older: epoch seconds).

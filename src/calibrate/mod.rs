@@ -146,6 +146,9 @@ fn fit_workloads(m: &Model, input: &Input, c: &mut Calibration) {
             continue;
         };
         let Some(fit) = fit::fit(&samples) else {
+            c.notes.push(format!(
+                "{key}: {not_ready} pod(s) never Ready ({restarts} restarts): no readiness sample"
+            ));
             continue;
         };
         c.workloads.push(WorkloadFit {
