@@ -44,6 +44,9 @@ pub struct CalibrateArgs {
     /// Write the Markdown report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<String>,
+    /// Draw each observed bootstrap over the prediction (observed-N.svg and .png) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub chart: Option<String>,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -108,6 +111,19 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
         for b in observed {
             let rows = timeline::compare(&b, &before, Some(&after));
             bootstraps.push(BootstrapReport { observed: b, rows });
+        }
+    }
+    if let Some(dir) = &a.chart {
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create `{dir}`: {e}")))?;
+        for (i, b) in bootstraps.iter().enumerate() {
+            let c = fluxsim::report::observed_chart::ObservedGantt {
+                scenario: &cm.name,
+                bootstrap: b,
+            };
+            let svg = fluxsim::report::chart::to_svg(&c).map_err(fail)?;
+            emit(&format!("{dir}/observed-{}.svg", i + 1), svg.as_bytes())?;
+            let png = std::path::Path::new(dir).join(format!("observed-{}.png", i + 1));
+            fluxsim::report::chart::to_png_file(&c, &png).map_err(fail)?;
         }
     }
     let rep = CalibrationReport {

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod graph;
 pub mod mc;
 pub mod observed;
+pub mod observed_chart;
 pub mod run;
 pub mod write;
 
