@@ -274,3 +274,64 @@ fn malformed_and_foreign_json_name_the_file_and_field() {
     let log = "{\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"info\",\"msg\":\"y\"}\n";
     assert!(err("kc.log", log).contains("kc.log: line 1: missing field `ts`"));
 }
+
+fn fluxsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_commands_end_to_end() {
+    let help = String::from_utf8(fluxsim(&["calibrate", "--help"]).stdout).unwrap();
+    for cmd in [
+        "kubectl get events -A -o json",
+        "kubectl get kustomizations,helmreleases -A -o json",
+        "kubectl -n flux-system logs deploy/helm-controller",
+        "kubectl -n flux-system get deployments -o json",
+    ] {
+        assert!(help.contains(cmd), "--help lacks `{cmd}`");
+    }
+    let dir = std::env::temp_dir().join(format!("fluxsim-observe-{}", std::process::id()));
+    let d = dir.display().to_string();
+    let o = fluxsim(&[
+        "observe",
+        "scenarios/example.yaml",
+        "--seed",
+        "3",
+        "--out",
+        &d,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<String> = [
+        "events.json",
+        "flux.json",
+        "workloads.json",
+        "controllers.json",
+        "kustomize-controller.log",
+        "helm-controller.log",
+    ]
+    .iter()
+    .map(|f| format!("{d}/{f}"))
+    .collect();
+    let mut args = vec!["calibrate", "scenarios/example.yaml"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--trials", "50", "--json", "-"]);
+    let o = fluxsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bootstraps"][0]["rows"][0]["object"], "makespan");
+    // Every input was given: nothing is missing.
+    assert_eq!(v["calibration"]["missing"].as_array().unwrap().len(), 0);
+    // A file that is not a dump: one line naming it, exit 2.
+    let o = fluxsim(&["calibrate", "scenarios/example.yaml", "Cargo.toml"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.starts_with("error: Cargo.toml: not JSON") && err.lines().count() == 1,
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
