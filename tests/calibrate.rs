@@ -244,6 +244,18 @@ fn controllers_flags_and_the_written_scenario() {
             .any(|s| s.starts_with("HelmRelease/podinfo/podinfo")),
         "{skipped:?}"
     );
+    // The versions say which records exist: no history before KC v1.7, no action duration
+    // before HC v1.4.
+    assert!(
+        c.notes.iter().any(|n| n.contains("older than v1.7")),
+        "{:?}",
+        c.notes
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("older than v1.4")),
+        "{:?}",
+        c.notes
+    );
     // What each missing input would have added: here only the events.
     assert_eq!(c.missing.len(), 1, "{:?}", c.missing);
     assert!(c.missing[0].contains("kubectl get events -A -o json"));
@@ -334,4 +346,47 @@ fn the_commands_end_to_end() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn before_flux_2_7_apply_comes_from_the_events() {
+    let (_, m) = scenario();
+    // No status.history (kustomize-controller < v1.7): Ready's time is only the latest run's.
+    let ks = r#"{"kind": "List", "items": [{"kind": "Kustomization", "metadata": {"name": "infra", "namespace": "flux-system", "creationTimestamp": "2025-03-01T10:00:00Z"},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "lastTransitionTime": "2025-03-01T10:12:05Z"}]}}]}"#;
+    let ev = |name: &str, reason: &str, msg: &str| {
+        format!(
+            r#"{{"kind": "Event", "metadata": {{"name": "{name}", "namespace": "flux-system"}}, "involvedObject": {{"kind": "Kustomization", "name": "infra", "namespace": "flux-system"}},
+            "reason": "{reason}", "message": "{msg}", "count": 1, "firstTimestamp": "2025-03-01T10:12:05Z", "lastTimestamp": "2025-03-01T10:12:05Z"}}"#
+        )
+    };
+    let events = format!(
+        r#"{{"kind": "List", "items": [{}, {}]}}"#,
+        ev(
+            "infra.1828a622f97c1f15",
+            "ReconciliationSucceeded",
+            "Reconciliation finished in 2m3.5s, next run in 10m0s"
+        ),
+        ev(
+            "infra.1828a622f97c1f00",
+            "Progressing",
+            "Health check passed in 2m0.25s"
+        )
+    );
+    let mut i = Input::default();
+    calibrate::load::read(&mut i, "flux.json", ks).unwrap();
+    calibrate::load::read(&mut i, "events.json", &events).unwrap();
+    assert!(i.objects[0].ready_is_latest);
+    let c = calibrate::calibrate(&m, &i);
+    let infra = &c.objects[0];
+    // 2m3.5s − 2m0.25s = 3.25s.
+    assert_eq!(
+        (infra.samples.clone(), infra.source.as_str()),
+        (vec![3_250], "events: run duration − health wait (ms)")
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("no `status.history`")),
+        "{:?}",
+        c.notes
+    );
 }

@@ -216,7 +216,37 @@ fn controller_flags(input: &Input, name: &str) -> Option<Flags> {
     Some(f)
 }
 
+/// `v1.6.1` → (1, 6).
+fn minor(version: &str) -> Option<(u32, u32)> {
+    let mut it = version.trim_start_matches('v').split('.');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+/// What the controllers' versions and the events' counts say about the records
+/// (flux-observability.md §0, §b, §c).
+fn version_notes(input: &Input, c: &mut Calibration) {
+    let kc = c.kustomize.as_ref().and_then(|f| minor(&f.version));
+    if kc.is_some_and(|v| v < (1, 7)) {
+        c.notes.push("kustomize-controller is older than v1.7 (Flux 2.7): Kustomizations have no status.history, so apply times and first Ready come from logs and events only".into());
+    }
+    let hc = c.helm.as_ref().and_then(|f| minor(&f.version));
+    if hc.is_some_and(|v| v < (1, 4)) {
+        c.notes.push("helm-controller is older than v1.4 (Flux 2.7): no lastAttemptedReleaseActionDuration, so install times come from logs only".into());
+    }
+    if c.helm.as_ref().is_some_and(|f| f.version == "v1.4.0") {
+        c.notes.push("helm-controller v1.4.0 sets Ready=Unknown on every run: HelmRelease Ready times are the latest run's, not the install's".into());
+    }
+    let mut per: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in &input.events {
+        *per.entry(e.object.as_str()).or_default() += e.count;
+    }
+    for (o, n) in per.into_iter().filter(|(_, n)| *n >= 25) {
+        c.notes.push(format!("{o}: {n} events, past the recorder's burst of 25: later events may have been dropped (the logs keep them)"));
+    }
+}
+
 fn missing_inputs(input: &Input, c: &mut Calibration) {
+    version_notes(input, c);
     let cmd = |what: &str, how: &str| format!("{what} (`{how}`)");
     if input.pods.is_empty() && input.jobs.is_empty() {
         c.missing.push(cmd(

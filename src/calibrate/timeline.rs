@@ -58,6 +58,41 @@ fn ks_apply_from_logs(input: &Input, o: &ObjRec) -> Option<u64> {
     None
 }
 
+fn waits(m: &Model, id: ObjectId) -> bool {
+    m.objects[id].wait || !m.objects[id].health_checks.is_empty()
+}
+
+/// Kustomization apply from its events, for Flux before 2.7 (no history): the first
+/// `Reconciliation finished in D` after creation, minus the `Health check passed in H` event of
+/// the same second. D also holds the dependency check and the final patch (milliseconds).
+fn ks_apply_from_events(input: &Input, o: &ObjRec, waits: bool) -> Option<u64> {
+    let k = key(o);
+    let evs: Vec<_> = input
+        .events
+        .iter()
+        .filter(|e| e.object == k && e.first >= o.created)
+        .collect();
+    let done = evs
+        .iter()
+        .filter(|e| e.reason == "ReconciliationSucceeded")
+        .min_by_key(|e| e.first)?;
+    let d = done
+        .message
+        .strip_prefix("Reconciliation finished in ")?
+        .split(',')
+        .next()?;
+    let d = crate::time::parse_duration(d).ok()?;
+    let health = evs
+        .iter()
+        .filter(|e| (e.first - done.first).abs() < 1000)
+        .find_map(|e| super::flux::health_passed(&e.message));
+    match (health, waits) {
+        (Some(h), _) => Some(d.saturating_sub(h)),
+        (None, false) => Some(d),
+        (None, true) => None,
+    }
+}
+
 /// Fits `apply` of every matched Kustomization and HelmRelease.
 pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
     let mut per: BTreeMap<ObjectId, (Vec<u64>, Vec<u64>, String)> = BTreeMap::new();
@@ -73,13 +108,15 @@ pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
                 e.0.push(v);
                 e.2 = "controller log (ms)".into();
             } else if let Some(run) = o.run_ms {
-                let waits = m.objects[id].wait || !m.objects[id].health_checks.is_empty();
                 match o.health_ms {
                     Some(h) => e.0.push(run.saturating_sub(h)),
-                    None if !waits => e.0.push(run),
+                    None if !waits(m, id) => e.0.push(run),
                     None => continue,
                 }
                 e.2 = "status.history duration − health wait (ms)".into();
+            } else if let Some(v) = ks_apply_from_events(input, o, waits(m, id)) {
+                e.0.push(v);
+                e.2 = "events: run duration − health wait (ms)".into();
             }
         } else if let (Some(d), Some(r), Some(f)) = (o.install_ms, o.first_ready, o.first_deployed)
         {
