@@ -390,3 +390,23 @@ fn before_flux_2_7_apply_comes_from_the_events() {
         c.notes
     );
 }
+
+#[test]
+fn two_captures_of_one_bootstrap_count_once() {
+    let (_, m) = scenario();
+    let i = read(&["workloads.json", "workloads.json", "flux.json", "flux.json"]);
+    let c = calibrate::calibrate(&m, &i);
+    let p = c
+        .workloads
+        .iter()
+        .find(|w| w.key == "Deployment/podinfo/podinfo")
+        .unwrap();
+    assert_eq!(p.samples, vec![12_000]);
+    let hr = c
+        .objects
+        .iter()
+        .find(|o| o.key == "HelmRelease/podinfo/podinfo")
+        .unwrap();
+    assert_eq!(hr.install_ms, vec![33_500]);
+    assert_eq!(timeline::observed(&m, &i).len(), 1);
+}

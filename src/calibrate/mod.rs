@@ -97,7 +97,12 @@ fn sample_of(p: &load::PodRec) -> Option<u64> {
 /// Per workload key and file: the slowest pod (all replicas must be Ready, flux-semantics §5).
 fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, Vec<String>)> {
     let mut per: BTreeMap<(String, usize), (Option<u64>, u32, usize)> = BTreeMap::new();
+    // The same pod in two dumps (two captures of one bootstrap) is one sample.
+    let mut seen = std::collections::BTreeSet::new();
     for p in &input.pods {
+        if !seen.insert((p.owner.as_str(), p.name.as_str(), p.created)) {
+            continue;
+        }
         let e = per
             .entry((p.owner.clone(), p.file))
             .or_insert((Some(0), 0, 0));

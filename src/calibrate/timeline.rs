@@ -96,12 +96,19 @@ fn ks_apply_from_events(input: &Input, o: &ObjRec, waits: bool) -> Option<u64> {
 /// Fits `apply` of every matched Kustomization and HelmRelease.
 pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
     let mut per: BTreeMap<ObjectId, (Vec<u64>, Vec<u64>, String)> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
     for o in &input.objects {
         let k = key(o);
         let Some(id) = find(m, &k) else {
-            c.unmatched.push(k);
+            if !c.unmatched.contains(&k) {
+                c.unmatched.push(k);
+            }
             continue;
         };
+        // The same object in two dumps of one bootstrap is one sample.
+        if !seen.insert((id, o.created)) {
+            continue;
+        }
         let e = per.entry(id).or_default();
         if o.kind == "Kustomization" {
             if let Some(v) = ks_apply_from_logs(input, o) {
@@ -235,6 +242,12 @@ pub fn observed(m: &Model, input: &Input) -> Vec<ObservedBootstrap> {
             .map(|o| o.ready_ms)
             .collect::<Option<Vec<_>>>()
             .and_then(|v| v.into_iter().max());
+        if out
+            .iter()
+            .any(|b: &ObservedBootstrap| b.start_epoch_ms == start && b.root == key(root))
+        {
+            continue;
+        }
         out.push(ObservedBootstrap {
             file: name.clone(),
             root: key(root),
