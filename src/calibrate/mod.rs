@@ -241,12 +241,14 @@ fn version_notes(input: &Input, c: &mut Calibration) {
     if c.helm.as_ref().is_some_and(|f| f.version == "v1.4.0") {
         c.notes.push("helm-controller v1.4.0 sets Ready=Unknown on every run: HelmRelease Ready times are the latest run's, not the install's".into());
     }
-    let mut per: BTreeMap<&str, u64> = BTreeMap::new();
+    // The recorder's token bucket is per object (and type) and per controller process: count
+    // within one dump.
+    let mut per: BTreeMap<(usize, &str), u64> = BTreeMap::new();
     for e in &input.events {
-        *per.entry(e.object.as_str()).or_default() += e.count;
+        *per.entry((e.file, e.object.as_str())).or_default() += e.count;
     }
-    for (o, n) in per.into_iter().filter(|(_, n)| *n >= 25) {
-        c.notes.push(format!("{o}: {n} events, past the recorder's burst of 25: later events may have been dropped (the logs keep them)"));
+    for ((f, o), n) in per.into_iter().filter(|(_, n)| *n >= 25) {
+        c.notes.push(format!("{o}: {n} events in {}, past the recorder's burst of 25: later events may have been dropped (the logs keep them)", input.files[f]));
     }
 }
 
