@@ -170,6 +170,11 @@ pub struct Input {
 pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), String> {
     let file = input.files.len();
     input.files.push(name.to_string());
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{name}: the file is empty (was the dump command's output redirected here?)"
+        ));
+    }
     let kind = match serde_json::from_str::<Value>(text) {
         Ok(v) if v.get("items").is_some() || (v.get("kind").is_some() && v.get("metadata").is_some()) => {
             read_kube(input, file, v).map_err(|e| format!("{name}: {e}"))?

@@ -211,7 +211,12 @@ fn run_lines(m: &Model, o: ObjectId, i: usize, r: &Run, c: Clock, out: &mut Vec<
 /// One controller's JSON log, one line per message, in time order.
 #[must_use]
 pub fn log(m: &Model, t: &Trace, c: Clock, kind: ObjKind) -> String {
-    let mut out = vec![];
+    // Every controller starts with its manager's setup lines, objects or not.
+    let start = serde_json::json!({"level": "info", "ts": format_millis(c.at(0)), "logger": "setup", "msg": "starting manager"});
+    let mut out = vec![(
+        0,
+        serde_json::to_string(&start).expect("JSON values serialise"),
+    )];
     for o in (0..m.objects.len()).filter(|o| m.objects[*o].kind == kind) {
         for (i, r) in runs(t, o) {
             run_lines(m, o, i, r, c, &mut out);

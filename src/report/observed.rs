@@ -104,11 +104,14 @@ impl CalibrationReport {
     fn fits_text(&self, out: &mut String) {
         let c = &self.calibration;
         for f in &c.workloads {
-            let r = if f.restarts > 0 {
-                format!(", {} restarts", f.restarts)
-            } else {
-                String::new()
+            let mut r = match f.restarts {
+                0 => String::new(),
+                1 => ", 1 restart".into(),
+                n => format!(", {n} restarts"),
             };
+            if f.not_ready > 0 {
+                r.push_str(&format!(", {} pod(s) never Ready", f.not_ready));
+            }
             let _ = writeln!(
                 out,
                 "  ready  {:<50} {}  ({}{r})",
