@@ -53,11 +53,13 @@
 
 pub mod advise;
 pub mod analysis;
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod flux;
 pub mod import;
 pub mod model;
+pub mod observe;
 pub mod report;
 pub mod rng;
 pub mod runner;

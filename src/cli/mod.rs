@@ -5,12 +5,14 @@
 //! CmdResult` (helpers in `common`), one variant in [`Cmd`] and one arm in [`main`].
 
 mod advise;
+mod calibrate;
 mod chart;
 mod check;
 mod common;
 mod compare;
 mod import;
 mod mc;
+mod observe;
 mod report;
 mod run;
 mod validate;
@@ -40,6 +42,11 @@ enum Cmd {
     Check(check::Args),
     Advise(advise::Args),
     Report(report::Args),
+    /// Fit a scenario to what a real cluster recorded (kubectl JSON dumps, controller logs) and
+    /// set the observed bootstrap beside the prediction.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Write one simulated bootstrap as the kubectl dumps and controller logs `calibrate` reads.
+    Observe(observe::ObserveArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -53,6 +60,8 @@ pub fn main() -> ExitCode {
         Cmd::Check(a) => check::run(a),
         Cmd::Advise(a) => advise::run(a),
         Cmd::Report(a) => report::run(a),
+        Cmd::Calibrate(a) => calibrate::run(&a),
+        Cmd::Observe(a) => observe::run(&a),
     };
     common::flush();
     r.unwrap_or_else(|c| c)

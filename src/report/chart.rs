@@ -68,16 +68,16 @@ pub fn to_png_file<C: Chart>(c: &C, path: &std::path::Path) -> Result<(), String
     })
 }
 
-fn e<T: std::fmt::Display>(x: T) -> String {
+pub(crate) fn e<T: std::fmt::Display>(x: T) -> String {
     x.to_string()
 }
 
 const QUEUED: RGBColor = RGBColor(200, 200, 200);
 const WAITING: RGBColor = RGBColor(250, 215, 120);
-const APPLY: RGBColor = RGBColor(70, 130, 200);
-const HEALTH: RGBColor = RGBColor(120, 190, 120);
+pub(crate) const APPLY: RGBColor = RGBColor(70, 130, 200);
+pub(crate) const HEALTH: RGBColor = RGBColor(120, 190, 120);
 const RETRY: RGBColor = RGBColor(240, 160, 160);
-const FAILED: RGBColor = RGBColor(200, 30, 30);
+pub(crate) const FAILED: RGBColor = RGBColor(200, 30, 30);
 const CRITICAL: RGBColor = RGBColor(20, 20, 20);
 
 /// Gantt timeline of one run: a row per object; bars per phase; failures marked; the
@@ -300,7 +300,11 @@ impl Chart for Gantt<'_> {
 
 /// Writes one label per row, right-aligned in the label area, centred on the row.
 #[allow(clippy::cast_precision_loss)]
-fn draw_row_labels<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+pub(crate) fn draw_row_labels<
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+>(
     root: &DrawingArea<DB, Shift>,
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
     names: &[String],

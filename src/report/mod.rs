@@ -8,6 +8,8 @@ pub mod compare;
 pub mod graph;
 pub mod html;
 pub mod mc;
+pub mod observed;
+pub mod observed_chart;
 pub mod run;
 pub mod write;
 

@@ -1,0 +1,500 @@
+//! Reading dump files: each file's kind is detected from its content (a kubectl JSON list or
+//! single object, or a controller's JSON log), and every item becomes a time-stamped record.
+
+use super::kube::{self, cond, Condition, FluxStatus, JobStatus, Meta, PodStatus};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What a file turned out to hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// `kubectl get … -o json`: item counts per kind.
+    Kube(std::collections::BTreeMap<String, usize>),
+    /// A controller's JSON log: lines read, lines skipped (not JSON).
+    Log {
+        /// Controller (from the lines' keys).
+        controller: String,
+        /// Lines read.
+        lines: usize,
+        /// Lines that were not JSON objects.
+        skipped: usize,
+    },
+}
+
+/// A pod: when it was created, last started, became Ready, and how often it restarted.
+#[derive(Clone, Debug)]
+pub struct PodRec {
+    /// File index.
+    pub file: usize,
+    /// Owning workload `Kind/ns/name` (the ReplicaSet's Deployment), or `Pod/ns/name`.
+    pub owner: String,
+    /// Pod name.
+    pub name: String,
+    /// `metadata.creationTimestamp` (ms since epoch).
+    pub created: i64,
+    /// The running container's `startedAt`, the latest start (ms).
+    pub started: Option<i64>,
+    /// `Ready=True` `lastTransitionTime` (ms).
+    pub ready: Option<i64>,
+    /// Sum of `restartCount`.
+    pub restarts: u32,
+}
+
+/// A Job.
+#[derive(Clone, Debug)]
+pub struct JobRec {
+    /// File index.
+    pub file: usize,
+    /// `Job/ns/name`.
+    pub key: String,
+    /// Created (ms).
+    pub created: i64,
+    /// Completed (ms).
+    pub completed: Option<i64>,
+    /// Failed pods (counted like restarts).
+    pub failed: u32,
+}
+
+/// A Kustomization or HelmRelease with the times its status carries.
+#[derive(Clone, Debug)]
+pub struct ObjRec {
+    /// File index.
+    pub file: usize,
+    /// `Kustomization` or `HelmRelease`.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Created (ms).
+    pub created: i64,
+    /// First Ready (ms, second resolution): KS history `firstReconciled` of the succeeded entry,
+    /// else Ready.lastTransitionTime when Ready=True.
+    pub first_ready: Option<i64>,
+    /// Whether `first_ready` is only the latest transition (no history to say it is the first).
+    pub ready_is_latest: bool,
+    /// KS: duration of the bootstrap's successful run (history entry with one reconciliation).
+    pub run_ms: Option<u64>,
+    /// KS: health-wait time of the latest run (`Health check passed in D`).
+    pub health_ms: Option<u64>,
+    /// KS: failed health checks recorded in history.
+    pub health_failures: u64,
+    /// HR: install action duration (`lastAttemptedReleaseActionDuration`), install only.
+    pub install_ms: Option<u64>,
+    /// HR: `history[0].firstDeployed` (ms).
+    pub first_deployed: Option<i64>,
+    /// HR: `installFailures`.
+    pub install_failures: u64,
+    /// HR: Stalled=True (reason).
+    pub stalled: Option<String>,
+    /// Why a KS duration was not used (overwritten by a later run).
+    pub notes: Vec<String>,
+}
+
+/// One Event.
+#[derive(Clone, Debug)]
+pub struct EventRec {
+    /// File index.
+    pub file: usize,
+    /// `Kind/ns/name` of the involved object.
+    pub object: String,
+    /// Reason.
+    pub reason: String,
+    /// Message.
+    pub message: String,
+    /// Occurrences.
+    pub count: u64,
+    /// First occurrence (ms): from the name's nanosecond suffix when it decodes, else seconds.
+    pub first: i64,
+    /// Whether `first` came from the name (ms precise).
+    pub first_exact: bool,
+    /// Last occurrence (ms, seconds resolution).
+    pub last: i64,
+}
+
+/// One controller log line about an object.
+#[derive(Clone, Debug)]
+pub struct LogRec {
+    /// File index.
+    pub file: usize,
+    /// `ts` (ms).
+    pub ts: i64,
+    /// `Kind/ns/name`.
+    pub object: String,
+    /// `msg`.
+    pub msg: String,
+    /// `reconcileID` ("" before controller-runtime 0.12).
+    pub reconcile: String,
+}
+
+/// A flux-system controller Deployment.
+#[derive(Clone, Debug)]
+pub struct ControllerRec {
+    /// File index.
+    pub file: usize,
+    /// Deployment name.
+    pub name: String,
+    /// Image.
+    pub image: String,
+    /// Args.
+    pub args: Vec<String>,
+}
+
+/// Everything read from the dumps.
+#[derive(Clone, Debug, Default)]
+pub struct Input {
+    /// File names as given.
+    pub files: Vec<String>,
+    /// What each file held.
+    pub kinds: Vec<FileKind>,
+    /// Pods.
+    pub pods: Vec<PodRec>,
+    /// Jobs.
+    pub jobs: Vec<JobRec>,
+    /// `Kind/ns/name` of every Deployment, StatefulSet, DaemonSet and Job seen.
+    pub workloads: Vec<(usize, String)>,
+    /// Flux objects.
+    pub objects: Vec<ObjRec>,
+    /// Events.
+    pub events: Vec<EventRec>,
+    /// Log lines about objects.
+    pub logs: Vec<LogRec>,
+    /// flux-system controllers.
+    pub controllers: Vec<ControllerRec>,
+}
+
+/// Reads one dump file into `input`, detecting its kind.
+///
+/// # Errors
+/// One line naming the file (and the item and field) and what was expected.
+pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), String> {
+    let file = input.files.len();
+    input.files.push(name.to_string());
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{name}: the file is empty (was the dump command's output redirected here?)"
+        ));
+    }
+    let kind = match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.get("items").is_some() || (v.get("kind").is_some() && v.get("metadata").is_some()) => {
+            read_kube(input, file, v).map_err(|e| format!("{name}: {e}"))?
+        }
+        Ok(v) if v.get("msg").is_some() => read_log(input, file, text).map_err(|e| format!("{name}: {e}"))?,
+        Ok(_) => return Err(format!("{name}: JSON without `items`, `kind` or `msg`: not a kubectl dump nor a controller log (make it with `kubectl get … -o json` or `kubectl logs`)")),
+        Err(_) if looks_like_log(text) => {
+            read_log(input, file, text).map_err(|l| format!("{name}: {l}"))?
+        }
+        Err(e) => return Err(format!("{name}: not JSON ({e}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding")),
+    };
+    input.kinds.push(kind);
+    Ok(())
+}
+
+fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, String> {
+    let items = match v.get("items") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err("field `items` is not a list".into()),
+        None => vec![v],
+    };
+    let mut counts = std::collections::BTreeMap::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let kind = item
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if kind.is_empty() {
+            return Err(format!("items[{i}]: missing field `kind`"));
+        }
+        let label = item_label(&item, &kind);
+        read_item(input, file, &kind, item).map_err(|e| format!("items[{i}] ({label}): {e}"))?;
+        *counts.entry(kind).or_insert(0) += 1;
+    }
+    Ok(FileKind::Kube(counts))
+}
+
+fn item_label(item: &Value, kind: &str) -> String {
+    let m = item.get("metadata");
+    let s = |k: &str| {
+        m.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    if s("namespace").is_empty() {
+        format!("{kind} {}", s("name"))
+    } else {
+        format!("{kind} {}/{}", s("namespace"), s("name"))
+    }
+}
+
+#[derive(Deserialize)]
+struct Item<S> {
+    metadata: Meta,
+    #[serde(default = "Option::default")]
+    status: Option<S>,
+    #[serde(default)]
+    spec: Option<Value>,
+}
+
+fn typed<S: for<'de> Deserialize<'de>>(v: Value) -> Result<Item<S>, String> {
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(), String> {
+    match kind {
+        "Pod" => {
+            let it: Item<PodStatus> = typed(v)?;
+            input.pods.push(pod(file, it)?);
+        }
+        "Job" => {
+            let it: Item<JobStatus> = typed(v)?;
+            let st = it.status.unwrap_or_default();
+            let key = format!("Job/{}/{}", it.metadata.namespace, it.metadata.name);
+            input.workloads.push((file, key.clone()));
+            input.jobs.push(JobRec {
+                file,
+                key,
+                created: kube::time(
+                    it.metadata.creation_timestamp.as_ref(),
+                    "metadata.creationTimestamp",
+                )?,
+                completed: kube::opt_time(st.completion_time.as_ref(), "status.completionTime")?,
+                failed: st.failed,
+            });
+        }
+        "Deployment" | "StatefulSet" | "DaemonSet" => {
+            let it: Item<Value> = typed(v)?;
+            let m = &it.metadata;
+            if m.namespace == "flux-system" && m.name.ends_with("-controller") {
+                input.controllers.push(controller(file, &it)?);
+            }
+            input
+                .workloads
+                .push((file, format!("{kind}/{}/{}", m.namespace, m.name)));
+        }
+        "Kustomization" | "HelmRelease" => {
+            let it: Item<FluxStatus> = typed(v)?;
+            input.objects.push(super::flux::object(
+                file,
+                kind,
+                it.metadata,
+                it.status.unwrap_or_default(),
+            )?);
+        }
+        "Event" => {
+            let e: kube::Event = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+            let it: Item<Value> = typed(v)?;
+            input.events.push(event(file, &it.metadata, e)?);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The workload a pod belongs to: a ReplicaSet `<deploy>-<hash>` → its Deployment.
+fn owner_of(m: &Meta) -> String {
+    match m.owner_references.first() {
+        Some(o) if o.kind == "ReplicaSet" => {
+            let d = o.name.rsplit_once('-').map_or(o.name.as_str(), |(a, _)| a);
+            format!("Deployment/{}/{d}", m.namespace)
+        }
+        Some(o) => format!("{}/{}/{}", o.kind, m.namespace, o.name),
+        None => format!("Pod/{}/{}", m.namespace, m.name),
+    }
+}
+
+fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, String> {
+    let st = it.status.unwrap_or_default();
+    let ready = match cond(&st.conditions, "Ready") {
+        Some(c) if c.status == "True" => Some(kube::time(
+            c.last_transition_time.as_ref(),
+            "status.conditions[Ready].lastTransitionTime",
+        )?),
+        _ => None,
+    };
+    let mut started = None;
+    for c in &st.container_statuses {
+        if let Some(r) = &c.state.running {
+            let t = kube::opt_time(
+                r.started_at.as_ref(),
+                "status.containerStatuses[].state.running.startedAt",
+            )?;
+            started = started.max(t);
+        }
+    }
+    Ok(PodRec {
+        file,
+        owner: owner_of(&it.metadata),
+        name: it.metadata.name.clone(),
+        created: kube::time(
+            it.metadata.creation_timestamp.as_ref(),
+            "metadata.creationTimestamp",
+        )?,
+        started,
+        ready,
+        restarts: st.container_statuses.iter().map(|c| c.restart_count).sum(),
+    })
+}
+
+fn controller(file: usize, it: &Item<Value>) -> Result<ControllerRec, String> {
+    let containers = it
+        .spec
+        .as_ref()
+        .and_then(|s| s.pointer("/template/spec/containers"))
+        .ok_or("missing field `spec.template.spec.containers`")?;
+    let cs: Vec<kube::Container> = serde_json::from_value(containers.clone())
+        .map_err(|e| format!("field `spec.template.spec.containers`: {e}"))?;
+    let c = cs
+        .iter()
+        .find(|c| c.name == "manager")
+        .or(cs.first())
+        .ok_or("field `spec.template.spec.containers` is empty")?;
+    Ok(ControllerRec {
+        file,
+        name: it.metadata.name.clone(),
+        image: c.image.clone(),
+        args: c.args.clone(),
+    })
+}
+
+/// The event name's suffix is the first occurrence in UnixNano, hex (client-go
+/// `GenerateEventName`; flux-observability.md §c). Trusted when within 2s of `firstTimestamp`.
+fn name_nanos(name: &str, first_s: i64) -> Option<i64> {
+    let (_, hex) = name.rsplit_once('.')?;
+    let ns = u64::from_str_radix(hex, 16).ok()?;
+    let ms = i64::try_from(ns / 1_000_000).ok()?;
+    ((ms - first_s).abs() < 2000).then_some(ms)
+}
+
+fn event(file: usize, m: &Meta, e: kube::Event) -> Result<EventRec, String> {
+    let first_s = match (&e.first_timestamp, &e.event_time) {
+        (Some(_), _) => kube::time(e.first_timestamp.as_ref(), "firstTimestamp")?,
+        (None, Some(_)) => kube::time(e.event_time.as_ref(), "eventTime")?,
+        _ => return Err("missing field `firstTimestamp` (and no `eventTime`)".into()),
+    };
+    let last = kube::opt_time(e.last_timestamp.as_ref(), "lastTimestamp")?.unwrap_or(first_s);
+    let exact = name_nanos(&m.name, first_s);
+    let o = &e.involved_object;
+    Ok(EventRec {
+        file,
+        object: format!("{}/{}/{}", o.kind, o.namespace, o.name),
+        reason: e.reason,
+        message: e.message,
+        count: e.count.unwrap_or(1).max(1),
+        first: exact.unwrap_or(first_s),
+        first_exact: exact.is_some(),
+        last,
+    })
+}
+
+/// A log when one of its first lines is a JSON object with `msg` (kubectl may prepend non-JSON
+/// lines, e.g. klog output at start-up).
+fn looks_like_log(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .any(|l| serde_json::from_str::<Value>(l.trim()).is_ok_and(|v| v.get("msg").is_some()))
+}
+
+/// Reads a controller's JSON log (zap, Flux ≥ 2.0: `ts` ISO 8601 with ms; older: epoch seconds).
+fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, String> {
+    let (mut lines, mut skipped, mut controller) = (0, 0, String::new());
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let Ok(Value::Object(v)) = serde_json::from_str::<Value>(l) else {
+            skipped += 1;
+            continue;
+        };
+        lines += 1;
+        let ts = match v.get("ts") {
+            Some(Value::String(s)) => {
+                super::stamp::parse(s).map_err(|e| format!("line {}: field `ts`: {e}", n + 1))?
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            Some(Value::Number(x)) => (x.as_f64().unwrap_or(0.0) * 1000.0) as i64,
+            _ => {
+                return Err(format!(
+                    "line {}: missing field `ts` (expected the controller's JSON log)",
+                    n + 1
+                ))
+            }
+        };
+        let Some(kind) = log_kind(&v) else { continue };
+        if controller.is_empty() {
+            controller = format!(
+                "{}-controller",
+                if kind == "HelmRelease" {
+                    "helm"
+                } else {
+                    "kustomize"
+                }
+            );
+        }
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let (mut name, mut ns) = (s("name"), s("namespace"));
+        if let Some(Value::Object(r)) = v.get(&kind) {
+            name = r
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(&name)
+                .to_string();
+            ns = r
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(&ns)
+                .to_string();
+        }
+        if name.is_empty() {
+            continue;
+        }
+        input.logs.push(LogRec {
+            file,
+            ts,
+            object: format!("{kind}/{ns}/{name}"),
+            msg: s("msg"),
+            reconcile: s("reconcileID"),
+        });
+    }
+    if lines == 0 {
+        return Err(
+            "no JSON log lines (keep the controllers' default `--log-encoding=json`)".into(),
+        );
+    }
+    Ok(FileKind::Log {
+        controller,
+        lines,
+        skipped,
+    })
+}
+
+/// The object kind of a log line: `controllerKind` (controller-runtime ≥ 0.12), else
+/// `reconciler kind` or `logger: controller.<kind>` (older).
+fn log_kind(v: &serde_json::Map<String, Value>) -> Option<String> {
+    let k = v
+        .get("controllerKind")
+        .or_else(|| v.get("reconciler kind"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            let l = v
+                .get("logger")
+                .or_else(|| v.get("controller"))
+                .and_then(Value::as_str)?;
+            let l = l.strip_prefix("controller.").unwrap_or(l);
+            Some(match l {
+                "kustomization" => "Kustomization".to_string(),
+                "helmrelease" => "HelmRelease".to_string(),
+                _ => return None,
+            })
+        })?;
+    matches!(k.as_str(), "Kustomization" | "HelmRelease").then_some(k)
+}
+
+/// Whether a condition is True.
+#[must_use]
+pub fn is_true(c: Option<&Condition>) -> bool {
+    c.is_some_and(|c| c.status == "True")
+}
