@@ -103,9 +103,11 @@ fn edits_reject_unknown_names() {
     let mut sc = fluxsim::scenario::parse("kustomizations:\n  - name: a\n", "x.yaml").unwrap();
     assert!(apply(&mut sc.raw, &[Edit::set("nope.wait=true").unwrap()])
         .unwrap_err()
+        .to_string()
         .contains("no Kustomization or HelmRelease named `nope`"));
     assert!(apply(&mut sc.raw, &[Edit::set("a.colour=red").unwrap()])
         .unwrap_err()
+        .to_string()
         .contains("unknown Kustomization field"));
     assert!(Edit::add_dep("nonsense").is_err());
     let (code, _, err) = cli(&[

@@ -19,6 +19,22 @@ fn register_font() {
     });
 }
 
+/// Why a chart could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The drawing backend failed.
+    #[error("cannot draw the chart: {0}")]
+    Draw(String),
+    /// The PNG file could not be written.
+    #[error("cannot write `{path}`: {reason}")]
+    Write {
+        /// The target path.
+        path: String,
+        /// The system's reason.
+        reason: String,
+    },
+}
+
 /// A chart ready to be rendered to SVG or PNG.
 pub trait Chart {
     /// Pixel size.
@@ -26,21 +42,21 @@ pub trait Chart {
     /// Draws onto any backend.
     ///
     /// # Errors
-    /// A drawing error, as text.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    /// A drawing error.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
 }
 
 /// Renders a chart to SVG text.
 ///
 /// # Errors
 /// A drawing error.
-pub fn to_svg<C: Chart>(c: &C) -> Result<String, String> {
+pub fn to_svg<C: Chart>(c: &C) -> Result<String, ChartError> {
     register_font();
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, c.size()).into_drawing_area();
         c.draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(e)?;
     }
     Ok(s)
 }
@@ -49,27 +65,31 @@ pub fn to_svg<C: Chart>(c: &C) -> Result<String, String> {
 ///
 /// # Errors
 /// A drawing or I/O error.
-pub fn to_png_file<C: Chart>(c: &C, path: &std::path::Path) -> Result<(), String> {
+pub fn to_png_file<C: Chart>(c: &C, path: &std::path::Path) -> Result<(), ChartError> {
     register_font();
     // The image encoder picks the format from the extension: keep `.png` on the temporary.
     let stem = path
         .file_stem()
         .map_or_else(|| "chart".into(), |s| s.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{stem}.tmp{}.png", std::process::id()));
+    // Named after the target only, so a killed run leaves at most one, replaced next time.
+    let tmp = path.with_file_name(format!(".{stem}.fluxsim-tmp.png"));
+    let write_err = |reason: String| ChartError::Write {
+        path: path.display().to_string(),
+        reason,
+    };
     {
         let root = BitMapBackend::new(&tmp, c.size()).into_drawing_area();
         c.draw(&root)?;
-        root.present()
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        root.present().map_err(|e| write_err(e.to_string()))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        format!("cannot write `{}`: {e}", path.display())
+        write_err(e.to_string())
     })
 }
 
-fn e<T: std::fmt::Display>(x: T) -> String {
-    x.to_string()
+fn e<T: std::fmt::Display>(x: T) -> ChartError {
+    ChartError::Draw(x.to_string())
 }
 
 const QUEUED: RGBColor = RGBColor(200, 200, 200);
@@ -158,7 +178,7 @@ impl Chart for Gantt<'_> {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let (rows, hidden) = self.rows();
         let pre = self.report.flux_start_ms > 0;
@@ -349,7 +369,7 @@ fn draw_row_labels<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<Val
     root: &DrawingArea<DB, Shift>,
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
     names: &[String],
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let n = names.len();
     let style =
         ("sans-serif", 12)
@@ -380,7 +400,7 @@ impl Chart for Cdf<'_> {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let max = self
             .series
@@ -536,7 +556,7 @@ impl Chart for Bars {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let n = self.rows.len().max(1);
         let longest = u32::try_from(

@@ -16,18 +16,87 @@ pub enum Edit {
     Set(String, String),
 }
 
+/// Why an edit cannot be parsed or applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The flag's value does not have the expected form.
+    #[error("{flag} `{value}`: expected {expected}")]
+    Syntax {
+        /// `--add-dep`, `--remove-dep` or `--set`.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// The expected form, with an example.
+        expected: &'static str,
+    },
+    /// No Kustomization or HelmRelease has this name.
+    #[error("{edit}: no Kustomization or HelmRelease named `{name}`{hint}")]
+    UnknownObject {
+        /// The edit, as given.
+        edit: String,
+        /// The name.
+        name: String,
+        /// What else the user may have meant.
+        hint: &'static str,
+    },
+    /// `--add-dep` of an edge that exists.
+    #[error("{edit}: `{dependent}` already depends on `{dependency}`")]
+    AlreadyDepends {
+        /// The edit.
+        edit: String,
+        /// A.
+        dependent: String,
+        /// B.
+        dependency: String,
+    },
+    /// `--remove-dep` of an edge that does not exist.
+    #[error("{edit}: `{dependent}` does not depend on `{dependency}`")]
+    DoesNotDepend {
+        /// The edit.
+        edit: String,
+        /// A.
+        dependent: String,
+        /// B.
+        dependency: String,
+    },
+    /// `--set` of a field that cannot be set.
+    #[error("{edit}: unknown {what} `{field}` ({allowed})")]
+    UnknownField {
+        /// The edit.
+        edit: String,
+        /// "Kustomization field", "HelmRelease field" or "controller setting".
+        what: &'static str,
+        /// The field.
+        field: String,
+        /// The fields that can be set.
+        allowed: &'static str,
+    },
+    /// `--set` with a value of the wrong type.
+    #[error("{edit}: `{value}` is not {expected}")]
+    BadValue {
+        /// The edit.
+        edit: String,
+        /// The value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+}
+
 fn sp(v: &str) -> Spanned<String> {
     Spanned::new(v.to_string(), Location::UNKNOWN, Location::UNKNOWN)
 }
 
-fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
+fn pair(s: &str, flag: &'static str) -> Result<(String, String), EditError> {
     match s.split_once('=') {
         Some((a, b)) if !a.is_empty() && !b.is_empty() => {
             Ok((a.trim().to_string(), b.trim().to_string()))
         }
-        _ => Err(format!(
-            "{flag} `{s}`: expected DEPENDENT=DEPENDENCY, e.g. `cert-manager=coredns`"
-        )),
+        _ => Err(EditError::Syntax {
+            flag,
+            value: s.to_string(),
+            expected: "DEPENDENT=DEPENDENCY, e.g. `cert-manager=coredns`",
+        }),
     }
 }
 
@@ -36,24 +105,30 @@ impl Edit {
     ///
     /// # Errors
     /// When it is not `A=B`.
-    pub fn add_dep(s: &str) -> Result<Edit, String> {
+    pub fn add_dep(s: &str) -> Result<Edit, EditError> {
         pair(s, "--add-dep").map(|(a, b)| Edit::AddDep(a, b))
     }
     /// Parses `--remove-dep A=B`.
     ///
     /// # Errors
     /// When it is not `A=B`.
-    pub fn remove_dep(s: &str) -> Result<Edit, String> {
+    pub fn remove_dep(s: &str) -> Result<Edit, EditError> {
         pair(s, "--remove-dep").map(|(a, b)| Edit::RemoveDep(a, b))
     }
     /// Parses `--set PATH=VALUE`.
     ///
     /// # Errors
     /// When it is not `PATH=VALUE`.
-    pub fn set(s: &str) -> Result<Edit, String> {
+    pub fn set(s: &str) -> Result<Edit, EditError> {
         match s.split_once('=') {
-            Some((a, b)) if a.contains('.') && !b.is_empty() => Ok(Edit::Set(a.trim().to_string(), b.trim().to_string())),
-            _ => Err(format!("--set `{s}`: expected NAME.field=value or controller.field=value, e.g. `apps.wait=false`")),
+            Some((a, b)) if a.contains('.') && !b.is_empty() => {
+                Ok(Edit::Set(a.trim().to_string(), b.trim().to_string()))
+            }
+            _ => Err(EditError::Syntax {
+                flag: "--set",
+                value: s.to_string(),
+                expected: "NAME.field=value or controller.field=value, e.g. `apps.wait=false`",
+            }),
         }
     }
     /// Human text for reports.
@@ -71,11 +146,28 @@ fn norm(field: &str) -> String {
     field.replace(['_', '-'], "").to_ascii_lowercase()
 }
 
-fn parse_bool(v: &str, what: &str) -> Result<bool, String> {
+fn parse_bool(v: &str, edit: &str) -> Result<bool, EditError> {
     match v {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(format!("{what}: `{v}` is not true or false")),
+        _ => Err(bad(edit, v, "true or false")),
+    }
+}
+
+fn bad(edit: &str, v: &str, expected: &'static str) -> EditError {
+    EditError::BadValue {
+        edit: edit.to_string(),
+        value: v.to_string(),
+        expected,
+    }
+}
+
+fn unknown(edit: &str, what: &'static str, field: &str, allowed: &'static str) -> EditError {
+    EditError::UnknownField {
+        edit: edit.to_string(),
+        what,
+        field: field.to_string(),
+        allowed,
     }
 }
 
@@ -83,7 +175,7 @@ fn parse_bool(v: &str, what: &str) -> Result<bool, String> {
 ///
 /// # Errors
 /// An edit names an object or field that does not exist.
-pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), String> {
+pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), EditError> {
     for e in edits {
         match e {
             Edit::AddDep(a, b) | Edit::RemoveDep(a, b) => {
@@ -101,15 +193,20 @@ pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), String> {
                 {
                     &mut h.value.depends_on
                 } else {
-                    return Err(format!(
-                        "{}: no Kustomization or HelmRelease named `{a}`",
-                        e.describe()
-                    ));
+                    return Err(EditError::UnknownObject {
+                        edit: e.describe(),
+                        name: a.clone(),
+                        hint: "",
+                    });
                 };
                 let pos = deps.iter().position(|d| d.value.name == *b);
                 match (add, pos) {
                     (true, Some(_)) => {
-                        return Err(format!("{}: `{a}` already depends on `{b}`", e.describe()))
+                        return Err(EditError::AlreadyDepends {
+                            edit: e.describe(),
+                            dependent: a.clone(),
+                            dependency: b.clone(),
+                        })
                     }
                     (true, None) => deps.push(Spanned::new(
                         RawDependsOn {
@@ -123,20 +220,28 @@ pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), String> {
                         deps.remove(i);
                     }
                     (false, None) => {
-                        return Err(format!("{}: `{a}` does not depend on `{b}`", e.describe()))
+                        return Err(EditError::DoesNotDepend {
+                            edit: e.describe(),
+                            dependent: a.clone(),
+                            dependency: b.clone(),
+                        })
                     }
                 }
             }
-            Edit::Set(path, v) => {
-                set(raw, path, v).map_err(|m| format!("{}: {m}", e.describe()))?
-            }
+            Edit::Set(path, v) => set(raw, path, v, &e.describe())?,
         }
     }
     Ok(())
 }
 
-fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
-    let (name, field) = path.split_once('.').expect("checked by Edit::set");
+fn set(raw: &mut RawScenario, path: &str, v: &str, edit: &str) -> Result<(), EditError> {
+    let Some((name, field)) = path.split_once('.') else {
+        return Err(EditError::Syntax {
+            flag: "--set",
+            value: format!("{path}={v}"),
+            expected: "NAME.field=value or controller.field=value, e.g. `apps.wait=false`",
+        });
+    };
     let f = norm(field);
     if name == "controller" || name == "kustomize" || name == "helm" || name == "controllers" {
         let (ctl, f) = match name {
@@ -152,10 +257,23 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
             },
         };
         match f.as_str() {
-            "concurrent" => ctl.concurrent = Some(Spanned::new(v.parse().map_err(|_| format!("`{v}` is not a worker count"))?, Location::UNKNOWN, Location::UNKNOWN)),
+            "concurrent" => {
+                ctl.concurrent = Some(Spanned::new(
+                    v.parse().map_err(|_| bad(edit, v, "a worker count"))?,
+                    Location::UNKNOWN,
+                    Location::UNKNOWN,
+                ))
+            }
             "requeuedependency" => ctl.requeue_dependency = Some(sp(v)),
-            "watchdependencies" => ctl.watch_dependencies = Some(parse_bool(v, "watch_dependencies")?),
-            _ => return Err(format!("unknown controller setting `{field}` (concurrent, requeue_dependency, watch_dependencies)")),
+            "watchdependencies" => ctl.watch_dependencies = Some(parse_bool(v, edit)?),
+            _ => {
+                return Err(unknown(
+                    edit,
+                    "controller setting",
+                    field,
+                    "concurrent, requeue_dependency, watch_dependencies",
+                ))
+            }
         }
         return Ok(());
     }
@@ -166,12 +284,19 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
     {
         let k = &mut k.value;
         match f.as_str() {
-            "wait" => k.wait = Some(parse_bool(v, "wait")?),
+            "wait" => k.wait = Some(parse_bool(v, edit)?),
             "interval" => k.interval = Some(sp(v)),
             "retryinterval" => k.retry_interval = Some(sp(v)),
             "timeout" => k.timeout = Some(sp(v)),
-            "suspend" => k.suspend = Some(parse_bool(v, "suspend")?),
-            _ => return Err(format!("unknown Kustomization field `{field}` (wait, interval, retryInterval, timeout, suspend)")),
+            "suspend" => k.suspend = Some(parse_bool(v, edit)?),
+            _ => {
+                return Err(unknown(
+                    edit,
+                    "Kustomization field",
+                    field,
+                    "wait, interval, retryInterval, timeout, suspend",
+                ))
+            }
         }
         return Ok(());
     }
@@ -185,23 +310,28 @@ fn set(raw: &mut RawScenario, path: &str, v: &str) -> Result<(), String> {
             "interval" => h.interval = Some(sp(v)),
             "timeout" => h.timeout = Some(sp(v)),
             "retries" => {
-                let n: i64 = v.parse().map_err(|_| format!("`{v}` is not a number"))?;
+                let n: i64 = v.parse().map_err(|_| bad(edit, v, "a number"))?;
                 h.install
                     .get_or_insert_with(Default::default)
                     .remediation
                     .get_or_insert_with(Default::default)
                     .retries = Some(n);
             }
-            "suspend" => h.suspend = Some(parse_bool(v, "suspend")?),
+            "suspend" => h.suspend = Some(parse_bool(v, edit)?),
             _ => {
-                return Err(format!(
-                    "unknown HelmRelease field `{field}` (interval, timeout, retries, suspend)"
+                return Err(unknown(
+                    edit,
+                    "HelmRelease field",
+                    field,
+                    "interval, timeout, retries, suspend",
                 ))
             }
         }
         return Ok(());
     }
-    Err(format!(
-        "no Kustomization or HelmRelease named `{name}` (use `controller.` for controller flags)"
-    ))
+    Err(EditError::UnknownObject {
+        edit: edit.to_string(),
+        name: name.to_string(),
+        hint: " (use `controller.` for controller flags)",
+    })
 }
