@@ -96,7 +96,9 @@ fn removing_a_needed_edge_is_slower_and_compare_says_so() {
 fn edits_reject_unknown_names() {
     let mut sc = fluxsim::scenario::parse("kustomizations:\n  - name: a\n", "x.yaml").unwrap();
     // The edit itself names an unknown dependency (it used to pass it on to validation).
-    let e = apply(&mut sc.raw, &[Edit::add_dep("a=zzz").unwrap()]).unwrap_err();
+    let e = apply(&mut sc.raw, &[Edit::add_dep("a=zzz").unwrap()])
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("no Kustomization or HelmRelease named `zzz`"),
         "{e}"
@@ -104,9 +106,11 @@ fn edits_reject_unknown_names() {
     let mut sc = fluxsim::scenario::parse("kustomizations:\n  - name: a\n", "x.yaml").unwrap();
     assert!(apply(&mut sc.raw, &[Edit::set("nope.wait=true").unwrap()])
         .unwrap_err()
+        .to_string()
         .contains("no Kustomization or HelmRelease named `nope`"));
     assert!(apply(&mut sc.raw, &[Edit::set("a.colour=red").unwrap()])
         .unwrap_err()
+        .to_string()
         .contains("unknown Kustomization field"));
     assert!(Edit::add_dep("nonsense").is_err());
     let (code, _, err) = cli(&[

@@ -21,7 +21,9 @@ helmReleases:
 
 fn edited(edits: &[Edit]) -> Result<fluxsim::scenario::Scenario, String> {
     let mut sc = parse(YAML, "ns.yaml").unwrap();
-    apply(&mut sc.raw, edits).map(|()| sc)
+    apply(&mut sc.raw, edits)
+        .map(|()| sc)
+        .map_err(|e| e.to_string())
 }
 
 #[test]

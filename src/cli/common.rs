@@ -67,8 +67,9 @@ pub fn check_outputs(outputs: &[(&str, Option<&str>)]) -> Result<(), ExitCode> {
         .collect();
     if to_stdout.len() > 1 {
         return Err(fail(format!(
-            "{} all write to stdout (`-`); send all but one to a file",
-            to_stdout.join(" and ")
+            "{} {} write to stdout (`-`); send all but one to a file",
+            to_stdout.join(" and "),
+            if to_stdout.len() == 2 { "both" } else { "all" }
         )));
     }
     for (_, p) in outputs {

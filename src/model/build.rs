@@ -555,6 +555,10 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         Option<WorkloadId>,
         Option<WorkloadId>,
     )> = Vec::new();
+    let by_name = name_index(&workloads);
+    let lookup = |ws: &[Workload], spec: &str, ns: &str, crd: bool| {
+        lookup_in(ws, Some(&by_name), spec, ns, crd)
+    };
     for (wi, pw) in pending.iter().enumerate() {
         let w = &pw.raw.value;
         let mut needs = vec![];
@@ -1240,17 +1244,34 @@ fn declare<'a>(
     Some(id)
 }
 
-/// Resolves a workload reference: `name`, `Kind/name`, `ns/name` or `Kind/ns/name`.
-fn lookup(
+/// Workload ids by name, built once so that many references resolve in linear time.
+type NameIndex = std::collections::HashMap<String, Vec<WorkloadId>>;
+
+fn name_index(workloads: &[Workload]) -> NameIndex {
+    let mut ix = NameIndex::new();
+    for (i, w) in workloads.iter().enumerate() {
+        ix.entry(w.name.clone()).or_default().push(i);
+    }
+    ix
+}
+
+/// Resolves a workload reference: `name`, `Kind/name`, `ns/name` or `Kind/ns/name`, scanning
+/// only the workloads of that name when an index is given.
+fn lookup_in(
     workloads: &[Workload],
+    index: Option<&NameIndex>,
     spec: &str,
     default_ns: &str,
     only_crd: bool,
 ) -> Result<WorkloadId, String> {
     let parts: Vec<&str> = spec.split('/').collect();
-    let cands: Vec<WorkloadId> = workloads
-        .iter()
-        .enumerate()
+    let pool: Vec<WorkloadId> = match (index, parts.last()) {
+        (Some(ix), Some(name)) => ix.get(*name).cloned().unwrap_or_default(),
+        _ => (0..workloads.len()).collect(),
+    };
+    let cands: Vec<WorkloadId> = pool
+        .into_iter()
+        .map(|i| (i, &workloads[i]))
         .filter(|(_, w)| !only_crd || w.class == WClass::Crd)
         .filter(|(_, w)| match parts.as_slice() {
             [name] => w.name == *name,

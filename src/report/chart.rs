@@ -19,6 +19,22 @@ fn register_font() {
     });
 }
 
+/// Why a chart could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The drawing backend failed.
+    #[error("cannot draw the chart: {0}")]
+    Draw(String),
+    /// The PNG file could not be written.
+    #[error("cannot write `{path}`: {reason}")]
+    Write {
+        /// The target path.
+        path: String,
+        /// The system's reason.
+        reason: String,
+    },
+}
+
 /// A chart ready to be rendered to SVG or PNG.
 pub trait Chart {
     /// Pixel size.
@@ -26,21 +42,21 @@ pub trait Chart {
     /// Draws onto any backend.
     ///
     /// # Errors
-    /// A drawing error, as text.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    /// A drawing error.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
 }
 
 /// Renders a chart to SVG text.
 ///
 /// # Errors
 /// A drawing error.
-pub fn to_svg<C: Chart>(c: &C) -> Result<String, String> {
+pub fn to_svg<C: Chart>(c: &C) -> Result<String, ChartError> {
     register_font();
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, c.size()).into_drawing_area();
         c.draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(e)?;
     }
     Ok(s)
 }
@@ -49,27 +65,31 @@ pub fn to_svg<C: Chart>(c: &C) -> Result<String, String> {
 ///
 /// # Errors
 /// A drawing or I/O error.
-pub fn to_png_file<C: Chart>(c: &C, path: &std::path::Path) -> Result<(), String> {
+pub fn to_png_file<C: Chart>(c: &C, path: &std::path::Path) -> Result<(), ChartError> {
     register_font();
     // The image encoder picks the format from the extension: keep `.png` on the temporary.
     let stem = path
         .file_stem()
         .map_or_else(|| "chart".into(), |s| s.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{stem}.tmp{}.png", std::process::id()));
+    // Named after the target only, so a killed run leaves at most one, replaced next time.
+    let tmp = path.with_file_name(format!(".{stem}.fluxsim-tmp.png"));
+    let write_err = |reason: String| ChartError::Write {
+        path: path.display().to_string(),
+        reason,
+    };
     {
         let root = BitMapBackend::new(&tmp, c.size()).into_drawing_area();
         c.draw(&root)?;
-        root.present()
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        root.present().map_err(|e| write_err(e.to_string()))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        format!("cannot write `{}`: {e}", path.display())
+        write_err(e.to_string())
     })
 }
 
-pub(crate) fn e<T: std::fmt::Display>(x: T) -> String {
-    x.to_string()
+pub(crate) fn e<T: std::fmt::Display>(x: T) -> ChartError {
+    ChartError::Draw(x.to_string())
 }
 
 const QUEUED: RGBColor = RGBColor(200, 200, 200);
@@ -87,17 +107,39 @@ pub struct Gantt<'a> {
     pub report: &'a RunReport,
 }
 
+/// Most rows a Gantt chart draws; beyond it, the critical path's objects and the earliest
+/// others are drawn and a last row counts the rest (25,000 rows made a 450,000-pixel bitmap).
+pub const MAX_GANTT_ROWS: usize = 300;
+
 impl Gantt<'_> {
-    fn rows(&self) -> Vec<&crate::report::run::ObjectReport> {
+    /// The rows drawn, in (first reconcile, Ready, name) order, and how many were left out.
+    fn rows(&self) -> (Vec<&crate::report::run::ObjectReport>, usize) {
         let mut v: Vec<_> = self.report.objects.iter().collect();
-        v.sort_by_key(|o| {
-            (
-                o.first_reconcile_ms.unwrap_or(u64::MAX),
-                o.ready_ms.unwrap_or(u64::MAX),
-                o.name.clone(),
-            )
+        v.sort_by(|a, b| {
+            let key = |o: &crate::report::run::ObjectReport| {
+                (
+                    o.first_reconcile_ms.unwrap_or(u64::MAX),
+                    o.ready_ms.unwrap_or(u64::MAX),
+                )
+            };
+            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
         });
-        v
+        if v.len() <= MAX_GANTT_ROWS {
+            return (v, 0);
+        }
+        let critical = v.iter().filter(|o| o.critical).count().min(MAX_GANTT_ROWS);
+        let mut others = MAX_GANTT_ROWS - critical;
+        let total = v.len();
+        v.retain(|o| {
+            o.critical
+                || (others > 0 && {
+                    others -= 1;
+                    true
+                })
+        });
+        v.truncate(MAX_GANTT_ROWS);
+        let hidden = total - v.len();
+        (v, hidden)
     }
     fn label_width(&self) -> u32 {
         let longest = self
@@ -107,23 +149,40 @@ impl Gantt<'_> {
             .map(|o| o.name.chars().count())
             .max()
             .unwrap_or(10);
-        u32::try_from(longest).unwrap_or(60).min(70) * 7 + 20
+        // Room for the "… N more objects" row when there is one.
+        let floor = if self.report.objects.len() > MAX_GANTT_ROWS {
+            36
+        } else {
+            0
+        };
+        u32::try_from(longest.max(floor)).unwrap_or(60).min(70) * 7 + 20
     }
+    /// Rows drawn, including the pre-Flux row and the "more objects" row.
+    fn row_count(&self) -> usize {
+        let n = self.report.objects.len();
+        let shown = n.min(MAX_GANTT_ROWS) + usize::from(n > MAX_GANTT_ROWS);
+        shown + usize::from(self.report.flux_start_ms > 0)
+    }
+}
+
+/// A time axis label: `format_ms` of seconds (`1m30s`, `2h0m0s`).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn axis_time(seconds: &f64) -> String {
+    format_ms((seconds.max(0.0) * 1000.0).round() as u64)
 }
 
 impl Chart for Gantt<'_> {
     fn size(&self) -> (u32, u32) {
-        let rows = self.report.objects.len() + usize::from(self.report.flux_start_ms > 0);
-        let n = u32::try_from(rows).unwrap_or(1000);
+        let n = u32::try_from(self.row_count()).unwrap_or(1000);
         (1200 + self.label_width(), 130 + 18 * n.max(3))
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
-        let rows = self.rows();
+        let (rows, hidden) = self.rows();
         let pre = self.report.flux_start_ms > 0;
-        let n = rows.len() + usize::from(pre);
+        let n = self.row_count();
         let end_ms = self
             .report
             .makespan_ms
@@ -155,8 +214,8 @@ impl Chart for Gantt<'_> {
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(0)
-            .x_desc("seconds since bootstrap start")
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_desc("time since bootstrap start")
+            .x_label_formatter(&axis_time)
             .label_style(("sans-serif", 12))
             .draw()
             .map_err(e)?;
@@ -164,14 +223,19 @@ impl Chart for Gantt<'_> {
         if pre {
             names.insert(0, "(pre-Flux bootstrap)".into());
         }
+        if hidden > 0 {
+            names.push(format!("… {hidden} more objects (in trace.json)"));
+        }
         draw_row_labels(root, &chart, &names)?;
         let s = |ms: u64| ms as f64 / 1000.0;
-        let crit: Vec<(u64, u64, String)> = self
-            .report
-            .critical_path
-            .iter()
-            .filter_map(|c| c.object.clone().map(|o| (c.start_ms, c.end_ms, o)))
-            .collect();
+        let mut crit: std::collections::HashMap<&str, Vec<(u64, u64)>> = Default::default();
+        for c in &self.report.critical_path {
+            if let Some(o) = &c.object {
+                crit.entry(o.as_str())
+                    .or_default()
+                    .push((c.start_ms, c.end_ms));
+            }
+        }
         if pre {
             let y0 = (n - 1) as f64;
             chart
@@ -261,9 +325,10 @@ impl Chart for Gantt<'_> {
             }
             chart.draw_series(bars).map_err(e)?;
             let segs: Vec<_> = crit
-                .iter()
-                .filter(|(_, _, n)| *n == o.name)
-                .map(|(a, b, _)| {
+                .get(o.name.as_str())
+                .into_iter()
+                .flatten()
+                .map(|(a, b)| {
                     Rectangle::new([(s(*a), y0 + 0.02), (s(*b), y0 + 0.16)], CRITICAL.filled())
                 })
                 .collect();
@@ -308,7 +373,7 @@ pub(crate) fn draw_row_labels<
     root: &DrawingArea<DB, Shift>,
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
     names: &[String],
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let n = names.len();
     let style =
         ("sans-serif", 12)
@@ -339,7 +404,7 @@ impl Chart for Cdf<'_> {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let max = self
             .series
@@ -376,7 +441,8 @@ impl Chart for Cdf<'_> {
             .map_err(e)?;
         chart
             .configure_mesh()
-            .x_desc("makespan (seconds)")
+            .x_desc("makespan")
+            .x_label_formatter(&axis_time)
             .y_desc("share of trials finished")
             .label_style(("sans-serif", 13))
             .draw()
@@ -494,7 +560,7 @@ impl Chart for Bars {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let n = self.rows.len().max(1);
         let longest = u32::try_from(

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod html;
 pub mod mc;
 pub mod observed;
+#[cfg(feature = "charts")]
 pub mod observed_chart;
 pub mod run;
 pub mod write;

@@ -2,7 +2,7 @@
 //! range (p5–p95, calibrated model) as a pale band with its median, and the observed bar from
 //! creation to first Ready on top; an object never Ready is marked at its creation in red.
 
-use super::chart::{draw_row_labels, e, Chart, APPLY, FAILED, HEALTH};
+use super::chart::{draw_row_labels, e, Chart, ChartError, APPLY, FAILED, HEALTH};
 use super::observed::BootstrapReport;
 use crate::time::format_ms;
 use plotters::coord::Shift;
@@ -57,7 +57,7 @@ impl Chart for ObservedGantt<'_> {
     }
 
     #[allow(clippy::cast_precision_loss)]
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         root.fill(&WHITE).map_err(e)?;
         let lines = self.lines();
         let n = lines.len().max(1);
