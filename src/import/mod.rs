@@ -400,6 +400,9 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
         roots: BTreeMap::new(),
         artifacts: artifact_map(&root_docs),
         held: HeldMap::new(),
+        builds: BTreeMap::new(),
+        docs_built: 0,
+        subst_budget: sources::MAX_SUBST_BYTES,
         seed,
         misses: vec![],
     };
@@ -487,9 +490,9 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
                     file: d.file.clone(),
                     line: d.line,
                     message: format!(
-                        "{kind} `{ns}/{name}` is applied by two owners ({} and {}); kept the first",
+                        "{kind} `{ns}/{name}` is applied by two owners: kept the first, {} (this one is applied by {})",
                         owner(objects[prev].parent),
-                        owner(parent)
+                        if parent.is_some() { "another Kustomization" } else { "the entry point" }
                     ),
                 });
                 continue;
