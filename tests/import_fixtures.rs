@@ -333,7 +333,8 @@ fn warning<'a>(imp: &'a Imported, text: &str) -> &'a fluxsim::import::Warning {
 ///   and naming the Secret — and the empty timeout is dropped (Flux's default);
 /// - `nowhere` is applied by nothing: a warning at cluster/ks.yaml:1, kept in the scenario;
 ///   `maybe` is optional: no warning;
-/// - `bootstrap-secret` is applied by the entry's own sync: written under `bootstrap:`;
+/// - `bootstrap-secret` is applied by the entry's own sync, and `sops-age` is named by
+///   bootstrap/bootstrap.sh:5 (created before Flux): both written under `bootstrap:`;
 ///   late-vars and sealed become resources of `config`;
 /// - web-blue → api → web-blue is a cycle: found from web-blue (discovered first), so api's
 ///   edge back is dropped;
@@ -391,6 +392,11 @@ fn substitute_from_order_secrets_and_invalid_fields() {
     assert!(yaml.contains("      substituteFrom:\n        - {kind: \"ConfigMap\", name: \"late-vars\"}\n        - {kind: \"Secret\", name: \"sealed\"}\n        - {kind: \"Secret\", name: \"nowhere\"}\n        - {kind: \"Secret\", name: \"maybe\", optional: true}\n"), "{yaml}");
     assert!(yaml.contains("      - {kind: \"ConfigMap\", name: \"late-vars\", namespace: \"flux-system\"}  # config/vars.yaml:1\n"), "{yaml}");
     assert!(yaml.contains("      - {kind: \"Secret\", name: \"sealed\", namespace: \"flux-system\"}  # config/vars.yaml:9 (SOPS-encrypted)\n"), "{yaml}");
+    assert!(yaml.contains("  - {kind: \"Secret\", name: \"sops-age\", namespace: \"flux-system\"}  # bootstrap/bootstrap.sh:5 assumed created before Flux"), "{yaml}");
+    warning(
+        &imp,
+        "`sops-age` of `flux-system/config` is created before Flux, by bootstrap/bootstrap.sh:5",
+    );
     assert!(yaml.contains("guessed: true"));
     scenario_runs(&imp, "cluster");
 }

@@ -184,7 +184,7 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
     } else {
         first
     };
-    resolve_substitute_from(&mut w);
+    resolve_substitute_from(dir, &mut w);
     let mut imp = w.imported;
     sanitize(&mut imp);
     break_cycles(&mut imp);
@@ -202,13 +202,29 @@ struct Walk {
     missing_paths: Vec<String>,
 }
 
-/// Decides each substituteFrom reference nothing in the walk applies: a guess when a listed
-/// but absent file has its name, else a warning (the scenario keeps the reference).
-fn resolve_substitute_from(w: &mut Walk) {
+/// Decides each substituteFrom reference nothing in the walk applies: created before Flux when
+/// a bootstrap file names it; a guess when a listed but absent file has its name; else a
+/// warning (the scenario keeps the reference).
+fn resolve_substitute_from(dir: &Path, w: &mut Walk) {
+    let mut repo = Repo::new(dir);
     for (c, kind, name, optional) in std::mem::take(&mut w.misses) {
         let o = &w.imported.objects[c];
         let key = (kind.clone(), o.namespace.clone(), name.clone());
         if w.held.contains_key(&key) {
+            continue;
+        }
+        if let Some((file, line)) = cluster::find_pre_flux(&mut repo, &name) {
+            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("assumed: postBuild.substituteFrom {kind} `{name}` of `{}/{}` is created before Flux, by {file}:{line}, which names it (written under bootstrap:)", o.namespace, o.name) });
+            w.held.insert(
+                key,
+                Held {
+                    data: None,
+                    known: Known::PreFlux,
+                    applier: None,
+                    file,
+                    line,
+                },
+            );
             continue;
         }
         let stem = |p: &str| {
