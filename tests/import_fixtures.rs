@@ -318,3 +318,85 @@ fn flux_instance_defines_entry_source_and_controller_flags() {
         "{yaml}"
     );
 }
+
+fn warning<'a>(imp: &'a Imported, text: &str) -> &'a fluxsim::import::Warning {
+    imp.warnings
+        .iter()
+        .find(|w| w.message.contains(text))
+        .unwrap_or_else(|| panic!("no warning with {text:?}: {:#?}", imp.warnings))
+}
+
+/// tests/fixtures/import/substitute, by hand (SPEC R5b):
+/// - `apps` (walked first) reads ConfigMap late-vars, which `config` applies: resolved anyway,
+///   so `web-${SUFFIX}` is web-blue; Secret `sealed` is SOPS-encrypted: present, values
+///   unknown, so `${TIMEOUT}` becomes "" — reported at apps/ks.yaml:1 as touching spec.timeout
+///   and naming the Secret — and the empty timeout is dropped (Flux's default);
+/// - `nowhere` is applied by nothing: a warning at cluster/ks.yaml:1, kept in the scenario;
+///   `maybe` is optional: no warning;
+/// - `bootstrap-secret` is applied by the entry's own sync, and `sops-age` is named by
+///   bootstrap/bootstrap.sh:5 (created before Flux): both written under `bootstrap:`;
+///   late-vars and sealed become resources of `config`;
+/// - web-blue → api → web-blue is a cycle: found from web-blue (discovered first), so api's
+///   edge back is dropped;
+/// - HelmRelease evil: `interval: 0s` and strategy `RetryOnFailur` are dropped with warnings;
+///   its chart name holds a newline and a `faults:` line, which stays inside a quoted scalar.
+#[test]
+fn substitute_from_order_secrets_and_invalid_fields() {
+    let imp = run_import("substitute", "cluster");
+    assert_eq!(
+        dag(&imp),
+        [
+            "HelmRelease flux-system/evil <- flux-system/apps []",
+            "Kustomization flux-system/api <- flux-system/apps []",
+            "Kustomization flux-system/apps <- entry []",
+            "Kustomization flux-system/config <- entry []",
+            "Kustomization flux-system/web-blue <- flux-system/apps [flux-system/api]",
+        ]
+    );
+    let w = warning(&imp, "variables TIMEOUT");
+    assert_eq!((w.file.as_str(), w.line), ("apps/ks.yaml", 1));
+    assert!(
+        w.message.contains("Secret `sealed` (SOPS-encrypted)"),
+        "{}",
+        w.message
+    );
+    assert!(
+        w.message.contains("DAG fields spec.timeout"),
+        "{}",
+        w.message
+    );
+    let w = warning(&imp, "Secret `nowhere`");
+    assert_eq!((w.file.as_str(), w.line), ("cluster/ks.yaml", 1));
+    assert!(!imp.warnings.iter().any(|w| w.message.contains("`maybe`")));
+    let w = warning(&imp, "dependsOn cycle");
+    assert!(
+        w.message
+            .contains("flux-system/web-blue → flux-system/api → flux-system/web-blue"),
+        "{}",
+        w.message
+    );
+    assert_eq!((w.file.as_str(), w.line), ("apps/ks.yaml", 16));
+    warning(&imp, "`spec.interval` is \"0s\", not a positive duration");
+    warning(&imp, "install strategy \"RetryOnFailur\"");
+    let web = find(&imp, "Kustomization", "flux-system/web-blue");
+    assert!(spec(web, "/spec/timeout").is_none());
+    let yaml = to_scenario(&imp, "fixture", "cluster");
+    let sc = fluxsim::scenario::parse(&yaml, "imported.yaml").unwrap();
+    assert!(
+        sc.raw.faults.is_empty(),
+        "no fault injected by a chart name:\n{yaml}"
+    );
+    assert!(yaml.contains(
+        "bootstrap:\n  - {kind: \"Secret\", name: \"bootstrap-secret\", namespace: \"flux-system\"}  # cluster/secret.yaml:1\n"
+    ), "{yaml}");
+    assert!(yaml.contains("      substituteFrom:\n        - {kind: \"ConfigMap\", name: \"late-vars\"}\n        - {kind: \"Secret\", name: \"sealed\"}\n        - {kind: \"Secret\", name: \"nowhere\"}\n        - {kind: \"Secret\", name: \"maybe\", optional: true}\n"), "{yaml}");
+    assert!(yaml.contains("      - {kind: \"ConfigMap\", name: \"late-vars\", namespace: \"flux-system\"}  # config/vars.yaml:1\n"), "{yaml}");
+    assert!(yaml.contains("      - {kind: \"Secret\", name: \"sealed\", namespace: \"flux-system\"}  # config/vars.yaml:9 (SOPS-encrypted)\n"), "{yaml}");
+    assert!(yaml.contains("  - {kind: \"Secret\", name: \"sops-age\", namespace: \"flux-system\"}  # bootstrap/bootstrap.sh:5 assumed created before Flux"), "{yaml}");
+    warning(
+        &imp,
+        "`sops-age` of `flux-system/config` is created before Flux, by bootstrap/bootstrap.sh:5",
+    );
+    assert!(yaml.contains("guessed: true"));
+    scenario_runs(&imp, "cluster");
+}

@@ -17,6 +17,54 @@ pub enum Known {
     External,
     /// Guessed: a listed file that is not in this copy of the repository has its name.
     Guessed,
+    /// Created before Flux: a bootstrap file (bootstrap folder, helmfile, task file, script)
+    /// names it.
+    PreFlux,
+}
+
+/// Whether a repository file belongs to the phase before Flux: under a `bootstrap` folder, a
+/// helmfile, a task file or a shell script.
+fn pre_flux_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    rel.split('/')
+        .any(|p| p.eq_ignore_ascii_case("bootstrap") || p == ".taskfiles")
+        || name.starts_with("helmfile")
+        || name.starts_with("taskfile")
+        || name == "justfile"
+        || name == "makefile"
+        || name.ends_with(".sh")
+}
+
+/// The bootstrap file and line naming `name` (a Secret or ConfigMap created before Flux), if
+/// any. Reads only inside the repository, within its budgets.
+pub fn find_pre_flux(repo: &mut super::walk::Repo, name: &str) -> Option<(String, usize)> {
+    let mut stack = vec![(String::new(), 0usize)];
+    let mut files = vec![];
+    while let Some((d, depth)) = stack.pop() {
+        for (n, kind) in repo.fs.list(&d) {
+            let rel = super::walk::join(&d, &n);
+            match kind {
+                super::fs::Kind::Dir
+                    if depth < 24 && (n == ".taskfiles" || !n.starts_with('.')) =>
+                {
+                    stack.push((rel, depth + 1));
+                }
+                super::fs::Kind::File if pre_flux_file(&rel) => files.push(rel),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files.into_iter().find_map(|f| {
+        let text = repo.fs.read(&f)?;
+        let i = text.find(name)?;
+        // A whole word: not part of a longer name.
+        let ok = |c: Option<char>| {
+            c.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        };
+        (ok(text[..i].chars().next_back()) && ok(text[i + name.len()..].chars().next()))
+            .then(|| (f.clone(), text[..i].matches('\n').count() + 1))
+    })
 }
 
 /// A ConfigMap or Secret the cluster will have.

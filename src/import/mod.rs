@@ -184,7 +184,7 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
     } else {
         first
     };
-    resolve_substitute_from(&mut w);
+    resolve_substitute_from(dir, &mut w);
     let mut imp = w.imported;
     sanitize(&mut imp);
     break_cycles(&mut imp);
@@ -202,13 +202,29 @@ struct Walk {
     missing_paths: Vec<String>,
 }
 
-/// Decides each substituteFrom reference nothing in the walk applies: a guess when a listed
-/// but absent file has its name, else a warning (the scenario keeps the reference).
-fn resolve_substitute_from(w: &mut Walk) {
+/// Decides each substituteFrom reference nothing in the walk applies: created before Flux when
+/// a bootstrap file names it; a guess when a listed but absent file has its name; else a
+/// warning (the scenario keeps the reference).
+fn resolve_substitute_from(dir: &Path, w: &mut Walk) {
+    let mut repo = Repo::new(dir);
     for (c, kind, name, optional) in std::mem::take(&mut w.misses) {
         let o = &w.imported.objects[c];
         let key = (kind.clone(), o.namespace.clone(), name.clone());
         if w.held.contains_key(&key) {
+            continue;
+        }
+        if let Some((file, line)) = cluster::find_pre_flux(&mut repo, &name) {
+            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("assumed: postBuild.substituteFrom {kind} `{name}` of `{}/{}` is created before Flux, by {file}:{line}, which names it (written under bootstrap:)", o.namespace, o.name) });
+            w.held.insert(
+                key,
+                Held {
+                    data: None,
+                    known: Known::PreFlux,
+                    applier: None,
+                    file,
+                    line,
+                },
+            );
             continue;
         }
         let stem = |p: &str| {
@@ -364,7 +380,6 @@ fn dedupe(ws: Vec<Warning>) -> Vec<Warning> {
         .collect()
 }
 
-#[allow(clippy::too_many_lines)]
 fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
     let mut repo = Repo::new(dir);
     let entry = join("", &opts.entry);
@@ -390,7 +405,7 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
         .collect();
     let root_docs = repo.build_dir(&entry, 0);
     let mut objects: Vec<Found> = vec![];
-    let mut index: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
+    let mut index: Index = BTreeMap::new();
     let mut resource_sets = vec![];
     // Source roots per (kind, name) are detected on first use unless forced.
     let mut src = Sources {
@@ -400,6 +415,9 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
         roots: BTreeMap::new(),
         artifacts: artifact_map(&root_docs),
         held: HeldMap::new(),
+        builds: BTreeMap::new(),
+        docs_built: 0,
+        subst_budget: sources::MAX_SUBST_BYTES,
         seed,
         misses: vec![],
     };
@@ -433,80 +451,15 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
             |p| objects[p].namespace.clone(),
         );
         cluster::collect(&docs, &parent_ns, parent, &mut src.held);
-        let mut children = vec![];
-        for d in docs {
-            let Some(kind) = flux_kind(&d.value) else {
-                continue;
-            };
-            let name = get_str(&d.value, &["metadata", "name"])
-                .unwrap_or("")
-                .to_string();
-            let ns = get_str(&d.value, &["metadata", "namespace"])
-                .map_or_else(|| parent_ns.clone(), str::to_string);
-            if kind == "ResourceSet" {
-                let n = d
-                    .value
-                    .pointer("/spec/dependsOn")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                if resource_sets
-                    .iter()
-                    .any(|r: &(String, usize)| r.0 == format!("{ns}/{name}"))
-                {
-                    continue;
-                }
-                resource_sets.push((format!("{ns}/{name}"), n));
-                warnings.push(Warning { file: d.file.clone(), line: d.line, message: format!("ResourceSet `{ns}/{name}` is not modelled (its objects are generated at run time; {n} dependsOn entries skipped)") });
-                continue;
-            }
-            if kind == "ArtifactGenerator" {
-                continue;
-            }
-            if d.value.get("spec").is_none() {
-                continue; // a patch-only document
-            }
-            if name.is_empty() || name.contains("${") {
-                warnings.push(Warning {
-                    file: d.file.clone(),
-                    line: d.line,
-                    message: format!("{kind} with unresolved name `{name}` skipped"),
-                });
-                continue;
-            }
-            let key = (kind, ns.clone(), name.clone());
-            if let Some(&prev) = index.get(&key) {
-                let owner = |p: Option<usize>| {
-                    p.map_or("the entry point".to_string(), |i| {
-                        format!(
-                            "Kustomization `{}/{}`",
-                            objects[i].namespace, objects[i].name
-                        )
-                    })
-                };
-                warnings.push(Warning {
-                    file: d.file.clone(),
-                    line: d.line,
-                    message: format!(
-                        "{kind} `{ns}/{name}` is applied by two owners ({} and {}); kept the first",
-                        owner(objects[prev].parent),
-                        owner(parent)
-                    ),
-                });
-                continue;
-            }
-            index.insert(key, objects.len());
-            children.push(objects.len());
-            objects.push(Found {
-                kind,
-                name,
-                namespace: ns,
-                value: d.value,
-                parent,
-                file: d.file,
-                line: d.line,
-                depends_on: vec![],
-            });
-        }
+        let children = add_objects(
+            docs,
+            parent,
+            &parent_ns,
+            &mut objects,
+            &mut index,
+            &mut resource_sets,
+            &mut warnings,
+        );
         // Walk each child Kustomization's path.
         for &c in children.iter().rev() {
             if objects[c].kind == "Kustomization" {
@@ -538,36 +491,7 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
             }
         }
     }
-    // dependsOn.
-    #[allow(clippy::needless_range_loop)]
-    for i in 0..objects.len() {
-        let o = &objects[i];
-        let deps = o
-            .value
-            .pointer("/spec/dependsOn")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut res = vec![];
-        for d in deps {
-            let (name, dns) = match &d {
-                Value::String(s) => (s.clone(), o.namespace.clone()),
-                _ => (
-                    get_str(&d, &["name"]).unwrap_or("").to_string(),
-                    get_str(&d, &["namespace"]).map_or_else(|| o.namespace.clone(), str::to_string),
-                ),
-            };
-            match index.get(&(o.kind, dns.clone(), name.clone())) {
-                Some(&t) if t != i => {
-                    if !res.contains(&t) {
-                        res.push(t);
-                    }
-                }
-                _ => warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("{} `{}/{}` dependsOn `{dns}/{name}`, which the walk did not find (dangling edge dropped)", o.kind, o.namespace, o.name) }),
-            }
-        }
-        objects[i].depends_on = res;
-    }
+    resolve_depends_on(&mut objects, &index, &mut warnings);
     let (kustomize_flags, helm_flags) = find_flags(&mut repo, &instances);
     let mut all_warnings = repo.fs.warnings;
     all_warnings.extend(repo.warnings);
@@ -599,5 +523,130 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
         held: src.held,
         misses: src.misses,
         missing_paths: repo.missing.keys().cloned().collect(),
+    }
+}
+
+/// Flux objects by (kind, namespace, name) → index.
+type Index = BTreeMap<(&'static str, String, String), usize>;
+
+/// Adds the Flux objects among `docs` (applied by `parent`) and returns the new ones' indices.
+/// An object already applied by another owner is a warning; ResourceSets are listed, not
+/// modelled.
+fn add_objects(
+    docs: Vec<Doc>,
+    parent: Option<usize>,
+    parent_ns: &str,
+    objects: &mut Vec<Found>,
+    index: &mut Index,
+    resource_sets: &mut Vec<(String, usize)>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<usize> {
+    let mut children = vec![];
+    for d in docs {
+        let Some(kind) = flux_kind(&d.value) else {
+            continue;
+        };
+        let name = get_str(&d.value, &["metadata", "name"])
+            .unwrap_or("")
+            .to_string();
+        let ns = get_str(&d.value, &["metadata", "namespace"])
+            .map_or_else(|| parent_ns.to_string(), str::to_string);
+        if kind == "ResourceSet" {
+            let n = d
+                .value
+                .pointer("/spec/dependsOn")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if resource_sets
+                .iter()
+                .any(|r: &(String, usize)| r.0 == format!("{ns}/{name}"))
+            {
+                continue;
+            }
+            resource_sets.push((format!("{ns}/{name}"), n));
+            warnings.push(Warning { file: d.file.clone(), line: d.line, message: format!("ResourceSet `{ns}/{name}` is not modelled (its objects are generated at run time; {n} dependsOn entries skipped)") });
+            continue;
+        }
+        if kind == "ArtifactGenerator" {
+            continue;
+        }
+        if d.value.get("spec").is_none() {
+            continue; // a patch-only document
+        }
+        if name.is_empty() || name.contains("${") {
+            warnings.push(Warning {
+                file: d.file.clone(),
+                line: d.line,
+                message: format!("{kind} with unresolved name `{name}` skipped"),
+            });
+            continue;
+        }
+        let key = (kind, ns.clone(), name.clone());
+        if let Some(&prev) = index.get(&key) {
+            let owner = |p: Option<usize>| {
+                p.map_or("the entry point".to_string(), |i| {
+                    format!(
+                        "Kustomization `{}/{}`",
+                        objects[i].namespace, objects[i].name
+                    )
+                })
+            };
+            warnings.push(Warning {
+                file: d.file.clone(),
+                line: d.line,
+                message: format!(
+                    "{kind} `{ns}/{name}` is applied by two owners: kept the first, {} (this one is applied by {})",
+                    owner(objects[prev].parent),
+                    if parent.is_some() { "another Kustomization" } else { "the entry point" }
+                ),
+            });
+            continue;
+        }
+        index.insert(key, objects.len());
+        children.push(objects.len());
+        objects.push(Found {
+            kind,
+            name,
+            namespace: ns,
+            value: d.value,
+            parent,
+            file: d.file,
+            line: d.line,
+            depends_on: vec![],
+        });
+    }
+    children
+}
+
+/// Resolves each object's `dependsOn` to indices; a dangling entry is a warning.
+fn resolve_depends_on(objects: &mut [Found], index: &Index, warnings: &mut Vec<Warning>) {
+    #[allow(clippy::needless_range_loop)]
+    for i in 0..objects.len() {
+        let o = &objects[i];
+        let deps = o
+            .value
+            .pointer("/spec/dependsOn")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut res = vec![];
+        for d in deps {
+            let (name, dns) = match &d {
+                Value::String(s) => (s.clone(), o.namespace.clone()),
+                _ => (
+                    get_str(&d, &["name"]).unwrap_or("").to_string(),
+                    get_str(&d, &["namespace"]).map_or_else(|| o.namespace.clone(), str::to_string),
+                ),
+            };
+            match index.get(&(o.kind, dns.clone(), name.clone())) {
+                Some(&t) if t != i => {
+                    if !res.contains(&t) {
+                        res.push(t);
+                    }
+                }
+                _ => warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("{} `{}/{}` dependsOn `{dns}/{name}`, which the walk did not find (dangling edge dropped)", o.kind, o.namespace, o.name) }),
+            }
+        }
+        objects[i].depends_on = res;
     }
 }

@@ -105,9 +105,10 @@ impl Target {
             .flatten()
             .filter_map(|p| {
                 p.error().map(|e| {
+                    let shown: String = p.text.chars().take(60).collect();
+                    let more = if shown.len() < p.text.len() { "…" } else { "" };
                     format!(
-                        "target pattern `{}` is not usable ({e}): the patch applies to nothing",
-                        p.text
+                        "target pattern `{shown}{more}` is not usable ({e}): the patch applies to nothing"
                     )
                 })
             })

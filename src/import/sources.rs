@@ -2,6 +2,12 @@
 //! remapped by ArtifactGenerator copy rules, and resolving a child Kustomization's path.
 
 use super::cluster::HeldMap;
+
+/// Most documents the walk builds for child Kustomizations in all (a corpus entry point
+/// builds a few thousand): shared paths and amplifying layouts stop here.
+pub const MAX_WALK_DOCS: usize = 200_000;
+/// Most bytes postBuild substitution may produce in one import.
+pub const MAX_SUBST_BYTES: usize = 64 * 1024 * 1024;
 use super::walk::{flux_kind, flux_postprocess, join, Repo};
 use super::yaml::{get_str, Doc};
 use super::{Found, Warning};
@@ -17,6 +23,12 @@ pub(crate) struct Sources {
     pub(crate) roots: BTreeMap<(String, String), String>,
     pub(crate) artifacts: Artifacts,
     pub(crate) held: HeldMap,
+    /// Build key → the first Kustomization that built it.
+    pub(crate) builds: BTreeMap<String, usize>,
+    /// Documents built so far by child Kustomizations.
+    pub(crate) docs_built: usize,
+    /// Bytes postBuild substitution may still produce.
+    pub(crate) subst_budget: usize,
     /// What a previous walk found (looked up after `held`).
     pub(crate) seed: HeldMap,
     /// substituteFrom entries not found when used: (Kustomization index, kind, name, optional).
@@ -183,7 +195,45 @@ pub(crate) fn walk_child(
         }
         return None;
     }
+    // A build is decided by the folder and the Kustomization's build settings: one that
+    // repeats another's (a Kustomization whose path is its own folder, shared paths) yields
+    // the same objects, which are already known — build each once.
+    let key = format!(
+        "{dir}\0{}\0{}\0{}\0{}\0{}",
+        o.namespace,
+        v.pointer("/spec/components")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        v.pointer("/spec/patches")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        v.pointer("/spec/postBuild")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        v.pointer("/spec/targetNamespace")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+    );
+    if let Some(first) = src.builds.get(&key) {
+        let f = &objects[*first];
+        warnings.push(Warning {
+            file: o.file.clone(),
+            line: o.line,
+            message: format!("builds `{dir}` exactly as `{}/{}` does: its objects are that one's, not walked again", f.namespace, f.name),
+        });
+        return None;
+    }
+    src.builds.insert(key, c);
     let mut docs = repo.build_dir(&dir, 0);
+    src.docs_built += docs.len();
+    if src.docs_built > MAX_WALK_DOCS {
+        warnings.push(Warning {
+            file: o.file.clone(),
+            line: o.line,
+            message: format!("the walk built more than {MAX_WALK_DOCS} documents: stopped here (the rest of the graph is missing)"),
+        });
+        return None;
+    }
     for comp in v
         .pointer("/spec/components")
         .and_then(Value::as_array)
@@ -210,6 +260,7 @@ pub(crate) fn walk_child(
         &o.namespace,
         warnings,
         &o.file,
+        &mut src.subst_budget,
     );
     for (kind, name, optional) in pb.missing {
         if !src

@@ -389,6 +389,30 @@ fn apply_patches(
             line: 0,
             message: format!("{what}: {pr}"),
         }));
+        // JSON 6902 operations deeper than MAX_DEPTH are refused once here, not per document.
+        let patch = &match patch {
+            Value::Array(ops) => Value::Array(
+                ops.iter()
+                    .filter(|op| {
+                        let deep = ["path", "from"].iter().any(|k| {
+                            op.get(*k)
+                                .and_then(Value::as_str)
+                                .is_some_and(|p| p.matches('/').count() > MAX_DEPTH)
+                        });
+                        if deep {
+                            warnings.push(Warning {
+                                file: file.to_string(),
+                                line: 0,
+                                message: format!("{what}: a JSON 6902 path deeper than {MAX_DEPTH} levels: operation skipped"),
+                            });
+                        }
+                        !deep
+                    })
+                    .cloned()
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
         for d in docs.iter_mut() {
             let (_, problems) = apply_patch(&mut d.value, patch, target, *has_target);
             warnings.extend(problems.into_iter().map(|pr| Warning {
@@ -444,12 +468,14 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
             .unwrap_or_default()
         {
             let tkind = t.pointer("/select/kind").and_then(Value::as_str);
+            // Field paths deeper than MAX_DEPTH are refused.
             let paths: Vec<String> = t
                 .get("fieldPaths")
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
                         .filter_map(|x| x.as_str().map(str::to_string))
+                        .filter(|p| p.matches('.').count() < MAX_DEPTH)
                         .collect()
                 })
                 .unwrap_or_default();
@@ -460,9 +486,6 @@ fn replacements(k: &Value, docs: &mut [Doc]) {
                 for p in &paths {
                     let mut cur = &mut d.value;
                     let parts: Vec<&str> = p.split('.').collect();
-                    if parts.len() > MAX_DEPTH {
-                        continue; // refused: see MAX_DEPTH
-                    }
                     for (i, part) in parts.iter().enumerate() {
                         let Some(m) = cur.as_object_mut() else { break };
                         if i + 1 == parts.len() {
@@ -514,6 +537,7 @@ pub fn flux_postprocess(
     ks_ns: &str,
     warnings: &mut Vec<Warning>,
     ks_file: &str,
+    budget: &mut usize,
 ) -> PostBuild {
     let patches: Vec<PatchDoc> = ks
         .pointer("/spec/patches")
@@ -588,9 +612,27 @@ pub fn flux_postprocess(
         if flux_kind(&d.value).is_none() || disabled {
             continue;
         }
+        if *budget == 0 {
+            continue;
+        }
         let mut unresolved = vec![];
         let before = d.value.clone();
+        let size = before.to_string().len();
         substitute(&mut d.value, &vars, &mut unresolved);
+        let grown = d.value.to_string().len();
+        if grown > *budget {
+            d.value = before;
+            if *budget > 0 {
+                warnings.push(Warning {
+                    file: d.file.clone(),
+                    line: d.line,
+                    message: format!("postBuild substitution produced more than {} MiB in all: stopped substituting (documents kept as written)", super::sources::MAX_SUBST_BYTES >> 20),
+                });
+            }
+            *budget = 0;
+            continue;
+        }
+        *budget -= grown.saturating_sub(size).max(grown / 8);
         if unresolved.is_empty() {
             continue;
         }

@@ -345,6 +345,7 @@ impl Writer<'_> {
                     Known::Sops => " (SOPS-encrypted)",
                     Known::External => " (made by an ExternalSecret)",
                     Known::Guessed => " GUESSED: listed but not in this copy of the repository",
+                    Known::PreFlux => " assumed created before Flux: this bootstrap file names it",
                 };
                 let place = if h.line == 0 {
                     h.file.clone()
