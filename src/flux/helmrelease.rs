@@ -61,6 +61,7 @@ impl World<'_> {
         }
         // H10: Ready=Unknown, Reconciling=True; template + apply takes `apply`.
         self.obj[o].reconciling = true;
+        self.obj[o].dep_wait = false;
         let attempt = self.obj[o].attempts;
         self.obj[o].attempts += 1;
         self.trace.runs[run].attempt = Some(attempt);
@@ -74,7 +75,7 @@ impl World<'_> {
     pub(crate) fn chart_ready(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].chart_ready = true;
         let now = s.now().0;
-        self.enqueue(o, now, Cause::ChartReady, now);
+        self.enqueue(o, now, Cause::ChartReady, now, s);
     }
 
     /// Chart CRDs first (install only), waited for ≤ 60s.

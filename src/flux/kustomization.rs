@@ -38,6 +38,7 @@ impl World<'_> {
         }
         // S7: Ready=Unknown, Reconciling=True.
         self.obj[o].reconciling = true;
+        self.obj[o].dep_wait = false;
         let attempt = self.obj[o].attempts;
         self.obj[o].attempts += 1;
         self.trace.runs[run].attempt = Some(attempt);

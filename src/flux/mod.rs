@@ -86,6 +86,8 @@ pub(crate) struct ObjState {
     ready: bool,
     reconciling: bool,
     stalled: bool,
+    /// Ready=False with reason DependencyNotReady (what the dependency watch looks for, R3).
+    dep_wait: bool,
     rl_n: u32,
     attempts: u32,
     jitter_n: u32,
@@ -133,8 +135,6 @@ pub(crate) struct CtlState {
     /// its object's `pending` has the same sequence number.
     queue: BinaryHeap<Reverse<(u64, u64, ObjectId)>>,
     down_until: u64,
-    /// Earliest outstanding Wake event, if any.
-    wake_at: Option<u64>,
 }
 
 /// kstatus of a health-check target (R13, R15).
@@ -159,7 +159,8 @@ pub(crate) struct World<'m> {
     pub(crate) ctl: [CtlState; 2],
     pub(crate) trace: Trace,
     pub(crate) remaining: usize,
-    pub(crate) seq: u64,
+    /// Earliest outstanding Wake event (time, sequence), if any.
+    wake: Option<(u64, u64)>,
     pub(crate) bootstrap_step: usize,
 }
 
@@ -177,7 +178,6 @@ impl<'m> World<'m> {
             free: p.concurrent,
             queue: BinaryHeap::new(),
             down_until: 0,
-            wake_at: None,
         };
         World {
             m,
@@ -195,7 +195,7 @@ impl<'m> World<'m> {
                 ..Trace::default()
             },
             remaining: n,
-            seq: 0,
+            wake: None,
             bootstrap_step: 0,
         }
     }
@@ -209,56 +209,84 @@ impl<'m> World<'m> {
     }
 
     /// Adds an object to its controller's work queue (R2): one pending entry per object, the
-    /// earlier ready time wins; while it runs, one follow-up run is remembered.
-    pub(crate) fn enqueue(&mut self, o: ObjectId, ready_at: u64, cause: Cause, cause_ms: u64) {
-        let st = &mut self.obj[o];
-        if !st.created {
+    /// earlier ready time wins; while it runs, one follow-up run is remembered. The entry takes
+    /// its place in the one order of the simulation now, when the add is made (R0).
+    pub(crate) fn enqueue(
+        &mut self,
+        o: ObjectId,
+        ready_at: u64,
+        cause: Cause,
+        cause_ms: u64,
+        s: &mut Scheduler<Ev>,
+    ) {
+        if !self.obj[o].created {
             return;
         }
-        self.seq += 1;
         let e = Entry {
             ready_at,
-            seq: self.seq,
+            seq: s.reserve_seq(),
             cause,
             cause_ms,
         };
+        self.enqueue_entry(o, e);
+    }
+
+    fn enqueue_entry(&mut self, o: ObjectId, e: Entry) {
+        let st = &mut self.obj[o];
         if st.running.is_some() {
-            if st.followup.is_none_or(|f| ready_at < f.ready_at) {
+            if st.followup.is_none_or(|f| e.ready_at < f.ready_at) {
                 st.followup = Some(e);
             }
             return;
         }
-        let c = ci(self.m.objects[o].kind);
-        if let Some(p) = st.pending {
-            if ready_at >= p.ready_at {
-                return;
-            }
-        }
-        st.pending = Some(e);
-        self.ctl[c].queue.push(Reverse((ready_at, e.seq, o)));
-    }
-
-    fn dispatch(&mut self, c: usize, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        if now < self.ctl[c].down_until {
+        if st.pending.is_some_and(|p| e.ready_at >= p.ready_at) {
             return;
         }
-        if self.ctl[c].wake_at.is_some_and(|w| w <= now) {
-            self.ctl[c].wake_at = None;
+        st.pending = Some(e);
+        let c = ci(self.m.objects[o].kind);
+        self.ctl[c].queue.push(Reverse((e.ready_at, e.seq, o)));
+    }
+
+    /// The live head of controller `c`'s queue (stale entries are dropped on the way).
+    fn live_head(&mut self, c: usize) -> Option<(u64, u64, ObjectId)> {
+        while let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() {
+            if self.obj[o].pending.is_some_and(|p| p.seq == seq) {
+                return Some((ready_at, seq, o));
+            }
+            self.ctl[c].queue.pop();
         }
-        while self.ctl[c].free > 0 {
-            let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() else {
+        None
+    }
+
+    /// Hands due entries to free workers in the one order of the simulation (R0): an entry
+    /// runs when its (ready time, add sequence) comes before the next pending event; an entry
+    /// due later gets one lazy Wake that carries the entry's own sequence number.
+    fn dispatch(&mut self, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let cur = (now, s.current_seq());
+        if self.wake.is_some_and(|w| w <= cur) {
+            self.wake = None;
+        }
+        loop {
+            let mut best: Option<(u64, u64, ObjectId, usize)> = None;
+            for c in 0..2 {
+                if now < self.ctl[c].down_until || self.ctl[c].free == 0 {
+                    continue;
+                }
+                if let Some((r, q, o)) = self.live_head(c) {
+                    if best.is_none_or(|b| (r, q) < (b.0, b.1)) {
+                        best = Some((r, q, o, c));
+                    }
+                }
+            }
+            let Some((ready_at, seq, o, c)) = best else {
                 break;
             };
-            if self.obj[o].pending.is_none_or(|p| p.seq != seq) {
-                self.ctl[c].queue.pop();
-                continue;
-            }
-            if ready_at > now {
-                // One Wake for the earliest future entry (a worker freed also dispatches).
-                if self.ctl[c].wake_at.is_none_or(|w| ready_at < w) {
-                    self.ctl[c].wake_at = Some(ready_at);
-                    s.schedule(SimTime(ready_at), Ev::Wake);
+            let next = s.next_key().map(|(t, q)| (t.0, q));
+            if ready_at > now || next.is_some_and(|n| (ready_at, seq) > n) {
+                if self.wake.is_none_or(|w| (ready_at, seq) < w) {
+                    self.wake = Some((ready_at, seq));
+                    s.schedule_at_seq(SimTime(ready_at), seq, Ev::Wake);
                 }
                 break;
             }
@@ -268,24 +296,29 @@ impl<'m> World<'m> {
                 .pending
                 .take()
                 .expect("queued object has an entry");
-            let run = self.trace.runs.len();
-            self.trace.runs.push(Run {
-                object: o,
-                queued_ms: e.ready_at,
-                cause: e.cause,
-                cause_ms: e.cause_ms,
-                start_ms: now,
-                apply_end_ms: None,
-                end_ms: None,
-                outcome: Outcome::InProgress,
-                attempt: None,
-            });
-            self.obj[o].running = Some(run);
-            self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
-            match self.m.objects[o].kind {
-                ObjKind::Kustomization => self.ks_start(o, run, s),
-                ObjKind::HelmRelease => self.hr_start(o, run, s),
-            }
+            self.start_run(o, e, s);
+        }
+    }
+
+    fn start_run(&mut self, o: ObjectId, e: Entry, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let run = self.trace.runs.len();
+        self.trace.runs.push(Run {
+            object: o,
+            queued_ms: e.ready_at,
+            cause: e.cause,
+            cause_ms: e.cause_ms,
+            start_ms: now,
+            apply_end_ms: None,
+            end_ms: None,
+            outcome: Outcome::InProgress,
+            attempt: None,
+        });
+        self.obj[o].running = Some(run);
+        self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
+        match self.m.objects[o].kind {
+            ObjKind::Kustomization => self.ks_start(o, run, s),
+            ObjKind::HelmRelease => self.hr_start(o, run, s),
         }
     }
 
@@ -296,6 +329,13 @@ impl<'m> World<'m> {
             .running
             .take()
             .expect("finish of a running object");
+        let st = &mut self.obj[o];
+        st.dep_wait = match outcome {
+            Outcome::DependencyNotReady { .. } => true,
+            // Runs that do not patch the Ready condition.
+            Outcome::FinalizerAdded | Outcome::ApiUnavailable | Outcome::Suspended => st.dep_wait,
+            _ => false,
+        };
         let r = &mut self.trace.runs[run];
         r.end_ms = Some(now);
         r.outcome = outcome;
@@ -303,8 +343,9 @@ impl<'m> World<'m> {
             r.apply_end_ms = Some(now);
         }
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
+        // The follow-up keeps the time and place of the add that asked for it (R0, R2).
         if let Some(f) = self.obj[o].followup.take() {
-            self.enqueue(o, f.ready_at, f.cause, f.cause_ms);
+            self.enqueue_entry(o, f);
         }
         run
     }
@@ -347,7 +388,7 @@ impl<'m> World<'m> {
         let d = rate_limit_delay(self.obj[o].rl_n);
         self.obj[o].rl_n += 1;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now);
+        self.enqueue(o, now + d, cause, now, s);
     }
 
     /// `RequeueAfter` with no error: the rate limiter forgets the object.
@@ -360,7 +401,7 @@ impl<'m> World<'m> {
     ) {
         self.obj[o].rl_n = 0;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now);
+        self.enqueue(o, now + d, cause, now, s);
     }
 
     /// d·(1 + 0.05·U[−1, 1]) with a keyed draw.
@@ -394,15 +435,15 @@ impl<'m> World<'m> {
         let interval = self.m.objects[o].interval;
         let d = self.jitter(o, interval);
         self.requeue_after(o, d, Cause::Interval { run }, s);
-        // What-if (R3): the proposed dependency watch enqueues dependents at once.
+        // What-if (R3): the proposed dependency watch enqueues at once only the dependents whose
+        // Ready condition is False with reason DependencyNotReady.
         for &d in &self.m.dependents[o] {
-            let dk = self.m.objects[d].kind;
-            let watch = match dk {
+            let watch = match self.m.objects[d].kind {
                 ObjKind::Kustomization => self.m.kustomize.watch_dependencies,
                 ObjKind::HelmRelease => self.m.helm.watch_dependencies,
             };
-            if watch {
-                self.enqueue(d, now, Cause::DependencyReady { run }, now);
+            if watch && self.obj[d].dep_wait {
+                self.enqueue(d, now, Cause::DependencyReady { run }, now, s);
             }
         }
     }
@@ -414,7 +455,7 @@ impl<'m> World<'m> {
         }
         self.obj[o].created = true;
         let now = s.now().0;
-        self.enqueue(o, now, cause, now);
+        self.enqueue(o, now, cause, now, s);
     }
 
     /// kstatus of a health-check target (R13, R15).
@@ -495,7 +536,7 @@ impl<'m> World<'m> {
         let order = self.m.init_order.clone();
         for o in order {
             if self.m.objects[o].source == Some(i) {
-                self.enqueue(o, now, Cause::SourceArrived { source: i }, now);
+                self.enqueue(o, now, Cause::SourceArrived { source: i }, now, s);
             }
         }
     }
@@ -518,7 +559,6 @@ impl<'m> World<'m> {
             }
         }
         self.ctl[c].queue.clear();
-        self.ctl[c].wake_at = None;
         self.ctl[c].free = match k {
             ObjKind::Kustomization => self.m.kustomize.concurrent,
             ObjKind::HelmRelease => self.m.helm.concurrent,
@@ -532,7 +572,7 @@ impl<'m> World<'m> {
         let order = self.m.init_order.clone();
         for o in order {
             if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
-                self.enqueue(o, now, Cause::Restart, now);
+                self.enqueue(o, now, Cause::Restart, now, s);
             }
         }
     }
@@ -635,8 +675,7 @@ impl Handler for World<'_> {
             Ev::Restart(k, down) => self.restart(k, down, s),
             Ev::RestartUp(k) => self.restart_up(k, s),
         }
-        self.dispatch(0, s);
-        self.dispatch(1, s);
+        self.dispatch(s);
     }
     fn done(&self) -> bool {
         self.remaining == 0

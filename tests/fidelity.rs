@@ -1,0 +1,108 @@
+//! Issue 14: the model's differences from Flux, closed rule by rule, each against times worked
+//! out by hand from the SPEC rules (the arithmetic is in the comment above each test).
+
+mod common;
+use common::*;
+use fluxsim::trace::{Cause, Outcome};
+
+// SPEC R0, R2: a delayed work-queue entry takes its place in the order when its add is made.
+// requeueDependency 5s. t=0: finalizers of k00, k01 (name order) → both requeued to 0.75s,
+// k00's add first. 0.75s: k00 finds k01 not Ready → DependencyNotReady, requeue to 5.75s (this
+// add is made now, before k01 starts); k01 starts, its 5s apply ends at 5.75s (scheduled after
+// k00's add). 5.75s: k00's entry comes first: k01 is still reconciling (Ready=Unknown) → requeue
+// to 10.75s; then k01 is Ready at 5.75s. 10.75s: k00 applies 4s → Ready at 14.75s.
+#[test]
+fn r0_a_delayed_entry_is_ordered_by_its_add() {
+    let y = "controllers:\n  kustomize:\n    requeueDependency: 5s\nkustomizations:\n  - name: k00\n    dependsOn: [k01]\n    apply: 4s\n  - name: k01\n    apply: 5s\n";
+    let (m, out) = run(y);
+    assert_eq!(ready(&m, &out, "k01"), Some(5_750));
+    let starts: Vec<u64> = runs_of(&m, &out, "k00")
+        .iter()
+        .map(|r| r.start_ms)
+        .collect();
+    assert_eq!(starts, vec![0, 750, 5_750, 10_750]);
+    assert!(matches!(
+        runs_of(&m, &out, "k00")[2].outcome,
+        Outcome::DependencyNotReady { .. }
+    ));
+    assert_eq!(ready(&m, &out, "k00"), Some(14_750));
+}
+
+// SPEC R0: the order does not depend on declaration order, only on names (R2) and adds.
+#[test]
+fn r0_same_answer_whatever_the_declaration_order() {
+    let y = "controllers:\n  kustomize:\n    requeueDependency: 5s\nkustomizations:\n  - name: k01\n    apply: 5s\n  - name: k00\n    dependsOn: [k01]\n    apply: 4s\n";
+    let (m, out) = run(y);
+    assert_eq!(ready(&m, &out, "k00"), Some(14_750));
+}
+
+const WATCH: &str = "controllers:\n  kustomize:\n    watchDependencies: true\nkustomizations:\n  - name: a\n    interval: 1m\n  - name: b\n    dependsOn: [a]\n    wait: true\n    timeout: 30s\n    retryInterval: 10m\n    resources:\n      - {kind: DaemonSet, name: b, namespace: default, ready: 45s}\n  - name: z\n    wait: true\n    timeout: 15m\n    resources:\n      - {kind: DaemonSet, name: z, namespace: default, ready: 700s}\n";
+
+// SPEC R3 (watch what-if): only dependents whose Ready condition is False with reason
+// DependencyNotReady are enqueued when a dependency turns Ready.
+// t=0 finalizers; 0.75s a applies (1s), b finds a reconciling → DependencyNotReady.
+// 1.75s a Ready → the watch enqueues b (waiting with DependencyNotReady): apply 1s → 2.75s,
+// the DaemonSet is ready at 2.75 + 45 = 47.75s; health polls 2.75 … 27.75s, timeout 30s →
+// HealthCheckFailed at 32.75s, retry at 32.75 + 600 = 632.75s. a turns Ready again every ~1m
+// (interval ± 5 %): b failed its health check, so the watch leaves it alone. 632.75s: apply 1s,
+// first poll at 633.75s sees the DaemonSet Current → Ready at 633.75s (not ~65.9s).
+// z (DaemonSet ready at 1.75 + 700 = 701.75s) keeps the run going past b's Ready: a's later
+// Ready transitions do not re-run the Ready b.
+#[test]
+fn r3_watch_enqueues_only_dependents_waiting_on_the_dependency() {
+    let (m, out) = run(WATCH);
+    let a = m.find_object("a").unwrap();
+    // Precondition of the hand computation: a is not mid-reconcile at 632.75s.
+    let busy = out.trace.runs_of(a).iter().any(|&r| {
+        let r = &out.trace.runs[r];
+        r.attempt.is_some() && r.start_ms <= 632_750 && r.end_ms.is_none_or(|e| e > 632_750)
+    });
+    assert!(!busy, "seed puts a's periodic run over b's retry");
+    let b = runs_of(&m, &out, "b");
+    assert_eq!(b[2].start_ms, 1_750);
+    assert!(matches!(b[2].cause, Cause::DependencyReady { .. }));
+    assert_eq!(b[2].end_ms, Some(32_750));
+    assert!(matches!(b[2].outcome, Outcome::HealthCheckFailed { .. }));
+    assert_eq!(b[3].start_ms, 632_750);
+    assert!(matches!(b[3].cause, Cause::Retry { .. }));
+    assert_eq!(ready(&m, &out, "b"), Some(633_750));
+    assert_eq!(b.len(), 4, "no run of b but the four computed");
+    assert_eq!(ready(&m, &out, "z"), Some(701_750));
+    // a did turn Ready again in between (the runs the watch ignored).
+    let a_ready = runs_of(&m, &out, "a")
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ready)
+        .count();
+    assert!(a_ready >= 10, "a Ready {a_ready} times");
+}
+
+// SPEC R3 on the helm side (issue 22 point 4). Defaults: apply 2s, chart 2s.
+// 0.75s: h1, h2, h3 request their charts (ready at 0.75 + 0.75 + 2 = 3.5s); h2, h3 find h1 not
+// Ready → DependencyNotReady. 3.5s: the chart watch runs h1 (install 5.5s, Deployment ready
+// 15.5s, Helm wait polls 5.5, 10.5, 15.5 → Ready 15.5s) and h2, h3 (h1 reconciling →
+// DependencyNotReady again). 15.5s: the dependency watch enqueues h2 and h3. h2: install 17.5s,
+// ready 22.5s. h3: install 17.5s, DaemonSet never ready within its 30s timeout → Stalled at
+// 47.5s. h1 turns Ready again about 1m later: h2 (Ready) and h3 (Stalled) are not enqueued.
+#[test]
+fn r3_helm_watch_skips_ready_and_stalled_dependents() {
+    let y = "horizon: 5m\ncontrollers:\n  helm:\n    watchDependencies: true\nhelmReleases:\n  - name: h1\n    interval: 1m\n    resources:\n      - {kind: Deployment, name: d1, namespace: default, ready: 10s}\n  - name: h2\n    dependsOn: [h1]\n    resources:\n      - {kind: Deployment, name: d2, namespace: default, ready: 5s}\n  - name: h3\n    dependsOn: [h1]\n    timeout: 30s\n    resources:\n      - {kind: DaemonSet, name: d3, namespace: default, ready: 10m}\n";
+    let (m, out) = run(y);
+    assert_eq!(ready(&m, &out, "h1"), Some(15_500));
+    assert_eq!(ready(&m, &out, "h2"), Some(22_500));
+    let h3 = runs_of(&m, &out, "h3");
+    let last = h3.last().unwrap();
+    assert!(matches!(last.outcome, Outcome::Stalled { .. }));
+    assert_eq!((last.start_ms, last.end_ms), (15_500, Some(47_500)));
+    let h1_ready = runs_of(&m, &out, "h1")
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ready)
+        .count();
+    assert!(h1_ready >= 2, "h1 turned Ready again");
+    for name in ["h2", "h3"] {
+        let by_watch = runs_of(&m, &out, name)
+            .iter()
+            .filter(|r| matches!(r.cause, Cause::DependencyReady { .. }))
+            .count();
+        assert_eq!(by_watch, 1, "{name}: only the run that ended its wait");
+    }
+}
