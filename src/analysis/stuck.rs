@@ -104,6 +104,25 @@ impl Ex<'_> {
         }
     }
 
+    /// A Helm install failure after the release was stored: a webhook rejects the create
+    /// (R12), not a dry-run.
+    fn install_why_text(&self, why: FailWhy) -> (String, Option<Target>) {
+        match why {
+            FailWhy::WebhookNotReady { workload } => {
+                let hook = self.m.workloads[workload].webhook;
+                (
+                    format!(
+                        "create of {} rejected by webhook {} (not ready)",
+                        self.wname(workload),
+                        hook.map(|h| self.wname(h)).unwrap_or_default()
+                    ),
+                    hook.map(Target::Workload),
+                )
+            }
+            _ => self.why_text(why),
+        }
+    }
+
     fn object(&mut self, o: ObjectId) {
         if self.seen_o[o] {
             self.chain
@@ -156,7 +175,7 @@ impl Ex<'_> {
                 self.object(dependency);
             }
             Some((Outcome::Stalled { why }, _)) => {
-                let (txt, tgt) = self.why_text(why);
+                let (txt, tgt) = self.install_why_text(why);
                 self.chain.push(format!("{name} is Stalled (RetriesExceeded) after install failure: {txt}; nothing retries it"));
                 self.target(tgt);
             }
@@ -180,7 +199,11 @@ impl Ex<'_> {
                     Outcome::InstallFailed { why } => ("install failed", why),
                     _ => ("failed", FailWhy::ApiUnavailable),
                 };
-                let (txt, tgt) = self.why_text(why);
+                let (txt, tgt) = if matches!(oc, Outcome::InstallFailed { .. }) {
+                    self.install_why_text(why)
+                } else {
+                    self.why_text(why)
+                };
                 self.chain
                     .push(format!("{name}: {verb}: {txt}; retry timer{next}"));
                 self.target(tgt);

@@ -9,9 +9,6 @@ use crate::rng::Purpose;
 use crate::time::SimTime;
 use crate::trace::{Cause, FailWhy, Outcome};
 
-/// HelmRelease SourceNotReady requeue (30s ± 5 %, HC ≥ 1.4).
-const CHART_REQUEUE_MS: u64 = 30_000;
-
 impl World<'_> {
     /// H1–H7, then the install/upgrade starts.
     pub(crate) fn hr_start(&mut self, o: ObjectId, run: usize, s: &mut Scheduler<Ev>) {
@@ -51,11 +48,12 @@ impl World<'_> {
             self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
             return;
         }
-        // H7: chart artifact; SourceNotReady → 30s ± 5 % (plus the HelmChart watch).
+        // H7 (R11): chart artifact; SourceNotReady → `--requeue-dependency` ± 5 % (30s by
+        // default), plus the HelmChart watch.
         if !self.obj[o].chart_ready {
             self.obj[o].ready = false;
             self.finish(o, Outcome::ChartNotReady, s);
-            let d = self.jitter(o, CHART_REQUEUE_MS);
+            let d = self.jitter(o, self.m.helm.requeue_dependency);
             self.requeue_after(o, d, Cause::SourcePoll { run }, s);
             return;
         }
@@ -128,7 +126,9 @@ impl World<'_> {
     }
 
     /// Helm builds the objects (a missing CRD fails here, before a release is stored), stores
-    /// the release, applies and waits (5s poll, fail-fast, install timeout).
+    /// the release, creates the objects (one an admission webhook rejects fails the install
+    /// after the release is stored; the others are created), then waits (5s poll, fail-fast,
+    /// install timeout). R12.
     fn hr_install(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
@@ -137,16 +137,22 @@ impl World<'_> {
             return;
         }
         if !self.obj[o].release_stored {
-            for &w in &spec.resources {
-                if let Some(why) = self.dry_run(w) {
-                    self.hr_fail_before_release(o, why, s);
-                    return;
-                }
+            if let Some(why) = spec.resources.iter().find_map(|&w| self.build_check(w)) {
+                self.hr_fail_before_release(o, why, s);
+                return;
             }
             self.obj[o].release_stored = true;
         }
+        let mut rejected = None;
         for &w in &spec.resources.clone() {
-            self.apply_workload(w, s);
+            match self.webhook_check(w) {
+                Some(why) => rejected = rejected.or(Some(why)),
+                None => self.apply_workload(w, s),
+            }
+        }
+        if let Some(why) = rejected {
+            self.hr_fail_after_release(o, why, s);
+            return;
         }
         let run = self.obj[o].running.expect("running");
         self.trace.runs[run].apply_end_ms = Some(now);

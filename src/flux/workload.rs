@@ -28,9 +28,16 @@ pub const PROGRESS_DEADLINE_MS: u64 = 600_000;
 pub const BACKOFF_RESET_MS: u64 = 600_000;
 
 impl World<'_> {
-    /// Server-side dry-run of one object (R7): its CRD established, its webhook ready, its
-    /// namespace present.
+    /// Server-side dry-run of one object (R7): its namespace present, its CRD established
+    /// ([`Self::build_check`]), its webhook ready ([`Self::webhook_check`]).
     pub(crate) fn dry_run(&self, w: WorkloadId) -> Option<FailWhy> {
+        self.build_check(w).or_else(|| self.webhook_check(w))
+    }
+
+    /// What fails before anything is created: the namespace is missing, or the kind is unknown
+    /// because its CRD is not established (Helm: `KubeClient.Build`, before the release is
+    /// stored, R12).
+    pub(crate) fn build_check(&self, w: WorkloadId) -> Option<FailWhy> {
         let wd = &self.m.workloads[w];
         if let Some(ns) = wd.namespace_obj {
             if self.wl[ns].applied_at.is_none() {
@@ -42,12 +49,14 @@ impl World<'_> {
                 return Some(FailWhy::CrdNotEstablished { workload: w });
             }
         }
-        if let Some(hook) = wd.webhook {
-            if self.wl[hook].status != WStatus::Ready {
-                return Some(FailWhy::WebhookNotReady { workload: w });
-            }
-        }
         None
+    }
+
+    /// An admission webhook the object needs is not ready: the create (or dry-run) is
+    /// rejected.
+    pub(crate) fn webhook_check(&self, w: WorkloadId) -> Option<FailWhy> {
+        let hook = self.m.workloads[w].webhook?;
+        (self.wl[hook].status != WStatus::Ready).then_some(FailWhy::WebhookNotReady { workload: w })
     }
 
     /// Applies a workload (a re-apply of an applied one is a no-op).
