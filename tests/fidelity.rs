@@ -106,3 +106,74 @@ fn r3_helm_watch_skips_ready_and_stalled_dependents() {
         assert_eq!(by_watch, 1, "{name}: only the run that ended its wait");
     }
 }
+
+fn jitter(canonical: &str, n: u32, d: u64) -> u64 {
+    use fluxsim::rng::{name_hash, Purpose, TrialKey};
+    let u = TrialKey::new(1, 0)
+        .stream(name_hash(canonical), Purpose::Jitter, n)
+        .uniform();
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let v = libm::round(d as f64 * (1.0 + 0.05 * (2.0 * u - 1.0))) as u64;
+    v
+}
+
+const SLOW_HR: &str = "helmReleases:\n  - name: h\n    timeout: 30s\n    apply: 1s\n    chart: {fetch: 2s}\nINSTALL    resources:\n      - {kind: Deployment, name: slow, namespace: default, ready: 100s}\n";
+
+// SPEC R18 + R12: helm-controller's DefaultToRetryOnFailure makes RetryOnFailure the default.
+// h: chart requested at 0.75s (SourceNotReady, jitter draw 0), ready at 3.5s; apply 1s →
+// install at 4.5s (Deployment ready at 104.5s); the Helm wait times out at 34.5s → no Stall:
+// retry after 5m ± 5 % (jitter draw 1), an upgrade: apply 1s, the Deployment is Current →
+// Ready at 34.5 + j1 + 1s. An explicit RemediateOnFailure still stalls at 34.5s.
+#[test]
+fn r18_default_to_retry_on_failure_retries_instead_of_stalling() {
+    let gate = "controllers:\n  helm:\n    featureGates: {DefaultToRetryOnFailure: true, OOMWatch: true}\n";
+    let (m, out) = run(&format!("{gate}{}", SLOW_HR.replace("INSTALL", "")));
+    let r = runs_of(&m, &out, "h");
+    let failed = r
+        .iter()
+        .find(|x| matches!(x.outcome, Outcome::InstallFailed { .. }))
+        .unwrap();
+    assert_eq!(failed.end_ms, Some(34_500));
+    let j1 = jitter("HelmRelease/flux-system/h", 1, 300_000);
+    assert_eq!(ready(&m, &out, "h"), Some(34_500 + j1 + 1_000));
+    assert!(!r
+        .iter()
+        .any(|x| matches!(x.outcome, Outcome::Stalled { .. })));
+    // Unknown gates are kept and listed as having no timing effect.
+    let notes = fluxsim::model::gate_notes(&m.kustomize, &m.helm);
+    assert!(notes.contains(&"helm-controller OOMWatch=true: no timing effect".to_string()));
+
+    let explicit = SLOW_HR.replace(
+        "INSTALL",
+        "    install: {strategy: {name: RemediateOnFailure}}\n",
+    );
+    let (m2, out2) = run(&format!("{gate}{explicit}"));
+    let last = *runs_of(&m2, &out2, "h").last().unwrap();
+    assert!(matches!(last.outcome, Outcome::Stalled { .. }));
+    assert_eq!(last.end_ms, Some(34_500));
+}
+
+// SPEC R18 + R8: kustomize-controller's DisableFailFastBehavior. p (wait) applies h and a
+// Deployment `big` at 1.75s (big ready at 201.75s). h: finalizer 1.75, chart at 2.5 + 0.75 + 2
+// = 5.25s, install 6.25s, Stalled at 36.25s. With fail-fast p fails at its 36.75s poll; without,
+// it waits until nothing is InProgress: big turns Current at 201.75s, which is a poll time
+// (1.75 + 40 × 5), so p fails there.
+#[test]
+fn r18_disable_fail_fast_waits_until_nothing_is_in_progress() {
+    let ks = "kustomizations:\n  - name: p\n    wait: true\n    apply: 1s\n    resources:\n      - {kind: HelmRelease, name: h}\n      - {kind: Deployment, name: big, namespace: default, ready: 200s}\n";
+    let hr = SLOW_HR.replace("INSTALL", "");
+    let fail_end = |y: &str| {
+        let (m, out) = run(y);
+        runs_of(&m, &out, "p")
+            .iter()
+            .find(|r| matches!(r.outcome, Outcome::HealthCheckFailed { .. }))
+            .and_then(|r| r.end_ms)
+    };
+    assert_eq!(fail_end(&format!("{ks}{hr}")), Some(36_750));
+    let gate = "controllers:\n  kustomize:\n    featureGates: {DisableFailFastBehavior: true}\n";
+    assert_eq!(fail_end(&format!("{gate}{ks}{hr}")), Some(201_750));
+}

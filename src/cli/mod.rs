@@ -582,6 +582,9 @@ pub fn main() -> ExitCode {
                 m.edge_count(),
                 m.workloads.len()
             );
+            for n in fluxsim::model::gate_notes(&m.kustomize, &m.helm) {
+                println!("feature gate {n}");
+            }
             ExitCode::SUCCESS
         }),
         Cmd::Run { scenario, seed, trial, json, csv } => (|| {

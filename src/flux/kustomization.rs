@@ -171,23 +171,24 @@ impl World<'_> {
         self.ks_health_poll(o, s);
     }
 
-    /// One health poll: all Current → Ready; one Failed → fail fast; else poll again in 5s,
-    /// until `timeout` after the first poll.
+    /// One health poll: all Current → Ready; one Failed → fail fast (with the
+    /// `DisableFailFastBehavior` gate: only once nothing is InProgress any more); else poll
+    /// again in 5s, until `timeout` after the first poll.
     pub(crate) fn ks_health_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let mut all = true;
+        let mut in_progress = false;
         let mut failed = None;
         for t in self.health_targets(o) {
             match self.kstatus(t, now) {
                 KStatus::Failed => {
-                    failed = Some(t);
-                    break;
+                    failed = failed.or(Some(t));
                 }
-                KStatus::InProgress => all = false,
+                KStatus::InProgress => in_progress = true,
                 KStatus::Current => {}
             }
         }
-        if let Some(t) = failed {
+        let fail_fast = !self.m.kustomize.disable_fail_fast;
+        if let Some(t) = failed.filter(|_| fail_fast || !in_progress) {
             let why = match t {
                 Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },
                 Target::Object(x) => FailWhy::ObjectFailed { object: x },
@@ -195,7 +196,7 @@ impl World<'_> {
             self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
             return;
         }
-        if all {
+        if !in_progress && failed.is_none() {
             self.ks_succeed(o, s);
             return;
         }

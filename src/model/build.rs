@@ -241,7 +241,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
     };
 
     let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
-    let ctl = |c: &mut Ctx, r: &RawController| {
+    let ctl = |c: &mut Ctx, r: &RawController, kind: ObjKind| {
         let mut p = ControllerParams::default();
         if let Some(n) = &r.concurrent {
             if n.value == 0 {
@@ -258,10 +258,13 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             p.requeue_dependency = v;
         }
         p.watch_dependencies = r.watch_dependencies.unwrap_or(false);
+        if let Some(g) = &r.feature_gates {
+            super::settings::apply_gates(kind, &mut p, &g.value);
+        }
         p
     };
-    let kustomize = ctl(&mut c, &raw.controllers.kustomize);
-    let helm = ctl(&mut c, &raw.controllers.helm);
+    let kustomize = ctl(&mut c, &raw.controllers.kustomize, ObjKind::Kustomization);
+    let helm = ctl(&mut c, &raw.controllers.helm, ObjKind::HelmRelease);
 
     // Sources.
     let mut sources = Vec::new();
@@ -758,12 +761,13 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             .and_then(|i| i.remediation.as_ref())
             .and_then(|r| r.remediate_last_failure)
             .unwrap_or(false);
-        let mut retry_on_failure = false;
+        // R12/R18: with no strategy named, DefaultToRetryOnFailure picks RetryOnFailure.
+        let mut retry_on_failure = helm.default_retry_on_failure;
         let mut strategy_retry_interval = 300_000;
         if let Some(s) = install.and_then(|i| i.strategy.as_ref()) {
             match s.name.value.as_str() {
                 "RetryOnFailure" => retry_on_failure = true,
-                "RemediateOnFailure" => {}
+                "RemediateOnFailure" => retry_on_failure = false,
                 other => c.err(
                     s.name.referenced,
                     format!("unknown install strategy `{other}`"),

@@ -19,6 +19,12 @@ pub struct ControllerParams {
     pub requeue_dependency: u64,
     /// What-if: dependents are enqueued when a dependency turns Ready (kustomize-controller PR 1412).
     pub watch_dependencies: bool,
+    /// `--feature-gates` as given (every gate kept, R18).
+    pub feature_gates: std::collections::BTreeMap<String, bool>,
+    /// helm-controller `DefaultToRetryOnFailure`: `RetryOnFailure` is the default strategy.
+    pub default_retry_on_failure: bool,
+    /// kustomize-controller `DisableFailFastBehavior`: no fail-fast in health checks.
+    pub disable_fail_fast: bool,
 }
 
 impl Default for ControllerParams {
@@ -27,6 +33,9 @@ impl Default for ControllerParams {
             concurrent: 4,
             requeue_dependency: 30_000,
             watch_dependencies: false,
+            feature_gates: std::collections::BTreeMap::new(),
+            default_retry_on_failure: false,
+            disable_fail_fast: false,
         }
     }
 }
@@ -88,7 +97,8 @@ pub struct HelmSpec {
     pub retries: u32,
     /// `install.remediation.remediateLastFailure`.
     pub remediate_last_failure: bool,
-    /// `install.strategy.name: RetryOnFailure`.
+    /// `install.strategy.name: RetryOnFailure`, or no strategy named and helm-controller's
+    /// `DefaultToRetryOnFailure` gate on.
     pub retry_on_failure: bool,
     /// `install.strategy.retryInterval` (default 5m).
     pub strategy_retry_interval: u64,
