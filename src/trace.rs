@@ -121,6 +121,9 @@ pub enum Outcome {
     Suspended,
     /// Source has no artifact yet (R5).
     ArtifactNotReady,
+    /// The source object does not exist yet (R5): Ready=False ArtifactFailed, retry after
+    /// retryInterval (HelmRelease: backoff).
+    SourceNotFound,
     /// A dependency was not Ready (R6).
     DependencyNotReady {
         /// The first dependency found not Ready.

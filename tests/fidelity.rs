@@ -177,3 +177,24 @@ fn r18_disable_fail_fast_waits_until_nothing_is_in_progress() {
     let gate = "controllers:\n  kustomize:\n    featureGates: {DisableFailFastBehavior: true}\n";
     assert_eq!(fail_end(&format!("{gate}{ks}{hr}")), Some(201_750));
 }
+
+// SPEC R5: a source object that another Kustomization creates. `maker` (apply 99.25s) applies
+// the GitRepository at 0.75 + 99.25 = 100s; its finalizer step ends at 100.75s, the fetch takes
+// 60s → artifact at 160.75s. `apps` at 0.75s: the source object does not exist → Ready=False
+// ArtifactFailed, retry after its retryInterval 2m → 120.75s: the object exists, no artifact
+// → 30s → 150.75s: again → 180.75s; the artifact watch runs it at 160.75s → apply 1s → Ready
+// 161.75s.
+#[test]
+fn r5_missing_source_object_retries_after_retry_interval_and_the_watch_rescues_it() {
+    let y = "sources:\n  - {name: flux-system}\n  - {name: apps-repo, fetch: 60s}\nkustomizations:\n  - name: apps\n    sourceRef: {name: apps-repo}\n    retryInterval: 2m\n    apply: 1s\n  - name: maker\n    apply: 99250ms\n    resources:\n      - {kind: GitRepository, name: apps-repo}\n";
+    let (m, out) = run(y);
+    let r = runs_of(&m, &out, "apps");
+    let starts: Vec<u64> = r.iter().map(|x| x.start_ms).collect();
+    assert_eq!(starts, vec![0, 750, 120_750, 150_750, 160_750]);
+    assert_eq!(r[1].outcome, Outcome::SourceNotFound);
+    assert_eq!(r[2].outcome, Outcome::ArtifactNotReady);
+    assert_eq!(r[3].outcome, Outcome::ArtifactNotReady);
+    assert!(matches!(r[4].cause, Cause::SourceArrived { .. }));
+    assert_eq!(out.trace.source_ready_ms[1], Some(160_750));
+    assert_eq!(ready(&m, &out, "apps"), Some(161_750));
+}

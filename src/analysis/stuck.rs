@@ -164,6 +164,16 @@ impl Ex<'_> {
                 self.chain
                     .push(format!("{name} is waiting for an artifact from {s}{next}"));
             }
+            Some((Outcome::SourceNotFound, _)) => {
+                let src = self.m.objects[o].source.map(|s| &self.m.sources[s]);
+                let s = src.map(|s| s.canonical.clone()).unwrap_or_default();
+                self.chain.push(format!(
+                    "{name} is waiting for source {s}, which does not exist yet{next}"
+                ));
+                if let Some(w) = src.and_then(|s| s.created_by) {
+                    self.workload(w);
+                }
+            }
             Some((Outcome::ChartNotReady, _)) => self
                 .chain
                 .push(format!("{name} is waiting for its HelmChart{next}")),

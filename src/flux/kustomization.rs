@@ -15,6 +15,15 @@ impl World<'_> {
         if self.common_prelude(o, run, s) {
             return;
         }
+        // S4 (R5): a missing source object is a failure: retry after retryInterval (the
+        // artifact watch rescues it earlier).
+        if obj.source.is_some_and(|src| !self.src_exists[src]) {
+            self.obj[o].ready = false;
+            self.finish(o, Outcome::SourceNotFound, s);
+            let ri = self.m.objects[o].retry_interval;
+            self.requeue_after(o, ri, Cause::SourcePoll { run }, s);
+            return;
+        }
         // S5 (R5): the source's artifact must exist.
         if let Some(src) = obj.source {
             if self.src_ready[src].is_none() {

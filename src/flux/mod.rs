@@ -6,6 +6,7 @@
 
 mod helmrelease;
 mod kustomization;
+mod source;
 mod workload;
 
 use crate::engine::{Engine, Handler, Scheduler};
@@ -155,6 +156,8 @@ pub(crate) struct World<'m> {
     pub(crate) obj: Vec<ObjState>,
     pub(crate) wl: Vec<WlState>,
     pub(crate) src_ready: Vec<Option<u64>>,
+    /// The source object exists (declared at start, or applied by its creator, R5).
+    pub(crate) src_exists: Vec<bool>,
     pub(crate) src_fail_n: Vec<u32>,
     pub(crate) ctl: [CtlState; 2],
     pub(crate) trace: Trace,
@@ -185,6 +188,7 @@ impl<'m> World<'m> {
             obj: vec![ObjState::default(); n],
             wl: vec![WlState::default(); m.workloads.len()],
             src_ready: vec![None; m.sources.len()],
+            src_exists: vec![false; m.sources.len()],
             src_fail_n: vec![0; m.sources.len()],
             ctl: [mk(&m.kustomize), mk(&m.helm)],
             trace: Trace {
@@ -478,14 +482,9 @@ impl<'m> World<'m> {
     fn flux_start(&mut self, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         self.trace.flux_start_ms = now;
-        for (i, src) in self.m.sources.iter().enumerate() {
-            if src.fetch.is_none() {
-                self.src_ready[i] = Some(now);
-                self.trace.source_ready_ms[i] = Some(now);
-            } else {
-                // Finalizer step, then the first fetch (R4).
-                self.src_fail_n[i] = 1;
-                s.schedule_in(MIN_RETRY_DELAY_MS, Ev::SourceFetch(i));
+        for i in 0..self.m.sources.len() {
+            if self.m.sources[i].created_by.is_none() {
+                self.source_create(i, s);
             }
         }
         let order = self.m.init_order.clone();
@@ -500,44 +499,6 @@ impl<'m> World<'m> {
         }
         for (k, at, down) in self.m.faults.restarts.clone() {
             s.schedule(SimTime(at.max(now)), Ev::Restart(k, down));
-        }
-    }
-
-    fn source_fetch(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        let down = self
-            .m
-            .faults
-            .git_outages
-            .iter()
-            .any(|(src, a, b)| src.is_none_or(|x| x == i) && now >= *a && now < *b);
-        if down {
-            let d = rate_limit_delay(self.src_fail_n[i]);
-            self.src_fail_n[i] += 1;
-            s.schedule_in(d, Ev::SourceFetch(i));
-            return;
-        }
-        let src = &self.m.sources[i];
-        let attempt = self.src_fail_n[i];
-        let d = src.fetch.as_ref().map_or(0, |f| {
-            f.sample(&mut self.key.stream(src.hash, Purpose::Fetch, attempt))
-        });
-        s.schedule_in(d, Ev::SourceArtifact(i));
-    }
-
-    fn source_artifact(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        if self.src_ready[i].is_some() {
-            return;
-        }
-        self.src_ready[i] = Some(now);
-        self.trace.source_ready_ms[i] = Some(now);
-        // The watch enqueues every Kustomization on this source (R5).
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].source == Some(i) {
-                self.enqueue(o, now, Cause::SourceArrived { source: i }, now, s);
-            }
         }
     }
 

@@ -67,6 +67,9 @@ impl World<'_> {
         let now = s.now().0;
         self.wl[w].applied_at = Some(now);
         self.wl[w].status = WStatus::Starting;
+        if self.m.workloads[w].class == WClass::Other {
+            self.source_applied(w, s);
+        }
         self.wl_start(w, s);
     }
 

@@ -299,6 +299,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             namespace: ns,
             canonical: canon,
             fetch,
+            created_by: None,
         });
     }
     if sources.is_empty() {
@@ -310,6 +311,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             namespace: DEFAULT_NS.into(),
             canonical: canon,
             fetch: None,
+            created_by: None,
         });
     }
 
@@ -617,6 +619,8 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         workloads[wi].webhook = webhook;
         workloads[wi].namespace_obj = ns_obj;
     }
+
+    super::links::link_source_creators(&mut sources, &workloads);
 
     // Kustomization fields.
     let src_lookup = |name: &str, ns: &str| {

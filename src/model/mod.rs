@@ -2,6 +2,7 @@
 //! by [`build`], which applies Flux's defaults and resolves every reference.
 
 mod build;
+mod links;
 mod settings;
 mod types;
 

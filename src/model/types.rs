@@ -73,8 +73,12 @@ pub struct Source {
     pub canonical: String,
     /// Stream key.
     pub hash: u64,
-    /// Time to fetch the first artifact after its finalizer step; None: present at Flux start.
+    /// Time to fetch the first artifact after its finalizer step; None: present at Flux start
+    /// (or, for a source created later, fetched at once).
     pub fetch: Option<Dist>,
+    /// The workload (a `GitRepository`, `OCIRepository`, `Bucket` or `HelmRepository` in some
+    /// Kustomization's `resources`) whose apply creates this source; None: it exists at start.
+    pub created_by: Option<WorkloadId>,
 }
 
 /// Something a Kustomization applies or health-checks.

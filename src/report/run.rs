@@ -172,6 +172,7 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
             "ArtifactFailed",
             "source artifact not found, retrying in 30s".into(),
         ),
+        Outcome::SourceNotFound => ("ArtifactFailed", "source object not found".into()),
         Outcome::DependencyNotReady { dependency } => (
             "DependencyNotReady",
             format!(
