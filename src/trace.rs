@@ -107,6 +107,13 @@ pub enum FailWhy {
     },
     /// The API server was unavailable.
     ApiUnavailable,
+    /// Build failed: a `postBuild.substituteFrom` object does not exist (R5b).
+    SubstituteMissing {
+        /// The Kustomization.
+        object: ObjectId,
+        /// Index in its `substitute_from`.
+        index: usize,
+    },
 }
 
 /// How a reconcile ended.

@@ -198,3 +198,44 @@ fn r5_missing_source_object_retries_after_retry_interval_and_the_watch_rescues_i
     assert_eq!(out.trace.source_ready_ms[1], Some(160_750));
     assert_eq!(ready(&m, &out, "apps"), Some(161_750));
 }
+
+// SPEC R5b: `apps` substitutes from ConfigMap cluster-vars, which `config` applies after a 30s
+// apply (at 0.75 + 30 = 30.75s); an optional Secret that nothing creates is no error.
+// 0.75s apps: build fails (ConfigMap missing) → Ready=False, retry after retryInterval 1m →
+// 60.75s: the ConfigMap exists → apply 1s → Ready 61.75s.
+#[test]
+fn r5b_missing_substitute_from_fails_the_build_until_it_exists() {
+    let y = "kustomizations:\n  - name: apps\n    retryInterval: 1m\n    apply: 1s\n    postBuild:\n      substituteFrom:\n        - {kind: ConfigMap, name: cluster-vars}\n        - {kind: Secret, name: maybe, optional: true}\n  - name: config\n    apply: 30s\n    resources:\n      - {kind: ConfigMap, name: cluster-vars}\n";
+    let (m, out) = run(y);
+    let r = runs_of(&m, &out, "apps");
+    assert!(matches!(
+        r[1].outcome,
+        Outcome::ApplyFailed {
+            why: fluxsim::trace::FailWhy::SubstituteMissing { .. }
+        }
+    ));
+    assert_eq!(r[1].end_ms, Some(750));
+    assert_eq!(r[2].start_ms, 60_750);
+    assert_eq!(ready(&m, &out, "apps"), Some(61_750));
+}
+
+// SPEC R5b: nothing ever creates the object, or only the Kustomization itself does → stuck, and
+// the stuck report names the missing object.
+#[test]
+fn r5b_substitute_from_nobody_creates_is_stuck_and_named() {
+    let base = "horizon: 10m\nkustomizations:\n  - name: apps\n    postBuild:\n      substituteFrom:\n        - {kind: ConfigMap, name: vars}\n";
+    let (_, out) = run(base);
+    assert!(out.trace.makespan_ms.is_none());
+    let rc = &out.stuck[0].root_cause;
+    assert!(
+        rc.contains("ConfigMap/flux-system/vars") && rc.contains("nothing creates it"),
+        "{rc}"
+    );
+    let own = format!("{base}    resources:\n      - {{kind: ConfigMap, name: vars}}\n");
+    let (_, out) = run(&own);
+    let rc = &out.stuck[0].root_cause;
+    assert!(
+        rc.contains("ConfigMap/flux-system/vars") && rc.contains("only Kustomization/apps itself"),
+        "{rc}"
+    );
+}

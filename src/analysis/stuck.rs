@@ -101,6 +101,27 @@ impl Ex<'_> {
                 Some(Target::Object(object)),
             ),
             FailWhy::ApiUnavailable => ("the API server was unavailable".into(), None),
+            FailWhy::SubstituteMissing { object, index } => self.substitute_text(object, index),
+        }
+    }
+
+    /// R5b: what keeps a substituteFrom object from existing.
+    fn substitute_text(&self, object: ObjectId, index: usize) -> (String, Option<Target>) {
+        let r = &self.m.objects[object].substitute_from[index];
+        let head = format!(
+            "build failed: postBuild.substituteFrom {} does not exist",
+            r.canonical
+        );
+        match r.workload.map(|w| (w, self.m.workloads[w].owner)) {
+            None => (
+                format!("{head}: nothing creates it (no Kustomization or HelmRelease applies it and it is not in bootstrap)"),
+                None,
+            ),
+            Some((_, Owner::Object(x))) if x == object => (
+                format!("{head}: only {} itself applies it, after the build that needs it", self.oname(object)),
+                None,
+            ),
+            Some((w, _)) => (head, Some(Target::Workload(w))),
         }
     }
 

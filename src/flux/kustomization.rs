@@ -45,6 +45,17 @@ impl World<'_> {
             self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
             return;
         }
+        // S9 (R5b): a substituteFrom object that does not exist and is not optional fails the
+        // build (taken to fail at once: the build's time is in `apply`).
+        if let Some(index) = obj
+            .substitute_from
+            .iter()
+            .position(|r| !r.optional && r.workload.is_none_or(|w| self.wl[w].applied_at.is_none()))
+        {
+            let why = FailWhy::SubstituteMissing { object: o, index };
+            self.ks_fail(o, Outcome::ApplyFailed { why }, s);
+            return;
+        }
         // S7: Ready=Unknown, Reconciling=True.
         self.obj[o].reconciling = true;
         self.obj[o].dep_wait = false;

@@ -338,6 +338,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             health_checks: vec![],
             stages: [vec![], vec![], vec![]],
             helm: None,
+            substitute_from: vec![],
             line,
         }
     };
@@ -724,6 +725,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                 }
             }
         }
+        let subst = substitute_refs(&mut c, kv, &ns, &workloads);
         let o = &mut objects[oid];
         o.interval = interval;
         o.retry_interval = retry;
@@ -734,6 +736,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         o.wait = kv.wait.unwrap_or(false);
         o.health_checks = hcs;
         o.stages = stages;
+        o.substitute_from = subst;
     }
 
     // HelmRelease fields.
@@ -1152,6 +1155,34 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         dependents,
         init_order,
     })
+}
+
+/// `postBuild.substituteFrom` (R5b): ConfigMaps and Secrets in the Kustomization's namespace.
+fn substitute_refs(
+    c: &mut Ctx,
+    kv: &RawKustomization,
+    ns: &str,
+    workloads: &[Workload],
+) -> Vec<SubstituteRef> {
+    let mut out = vec![];
+    for r in kv.post_build.iter().flat_map(|p| &p.substitute_from) {
+        let kind = r.value.kind.value.as_str();
+        if kind != "ConfigMap" && kind != "Secret" {
+            c.err(
+                r.value.kind.referenced,
+                format!("substituteFrom kind `{kind}` is not ConfigMap or Secret"),
+                Some("use `kind: ConfigMap` or `kind: Secret`".into()),
+            );
+            continue;
+        }
+        let name = &r.value.name.value;
+        out.push(SubstituteRef {
+            canonical: canonical(kind, ns, name),
+            workload: super::links::find_workload(workloads, kind, ns, name),
+            optional: r.value.optional.unwrap_or(false),
+        });
+    }
+    out
 }
 
 /// Declares one workload (references are resolved later).

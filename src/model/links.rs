@@ -1,6 +1,7 @@
-//! Links resolved after every object is declared: which workload creates a source (R5).
+//! Links resolved after every object is declared: which workload creates a source (R5), which
+//! workload is a `substituteFrom` object (R5b).
 
-use super::types::{Owner, Source, Workload};
+use super::types::{Owner, Source, Workload, WorkloadId};
 
 /// Kinds of source objects a Kustomization can apply.
 pub const SOURCE_KINDS: [&str; 4] = ["GitRepository", "OCIRepository", "Bucket", "HelmRepository"];
@@ -17,4 +18,16 @@ pub(crate) fn link_source_creators(sources: &mut [Source], workloads: &[Workload
                 && matches!(w.owner, Owner::Object(_))
         });
     }
+}
+
+/// The workload of that kind, namespace and name, if any.
+pub(crate) fn find_workload(
+    workloads: &[Workload],
+    kind: &str,
+    ns: &str,
+    name: &str,
+) -> Option<WorkloadId> {
+    workloads
+        .iter()
+        .position(|w| w.kind == kind && w.namespace == ns && w.name == name)
 }

@@ -151,6 +151,8 @@ pub struct FluxObject {
     pub stages: [Vec<Target>; 3],
     /// HelmRelease settings.
     pub helm: Option<HelmSpec>,
+    /// `postBuild.substituteFrom` (KS, R5b).
+    pub substitute_from: Vec<SubstituteRef>,
     /// Line in the scenario file (for messages).
     pub line: u64,
 }
@@ -165,6 +167,18 @@ impl FluxObject {
             format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
         }
     }
+}
+
+/// One `postBuild.substituteFrom` entry (R5b): a ConfigMap or Secret in the Kustomization's
+/// namespace that must exist when the build runs, unless optional.
+#[derive(Clone, Debug)]
+pub struct SubstituteRef {
+    /// `Kind/ns/name`.
+    pub canonical: String,
+    /// The workload that is this object, if anything applies it (or the pre-Flux phase).
+    pub workload: Option<WorkloadId>,
+    /// `optional: true`.
+    pub optional: bool,
 }
 
 /// How a workload's status evolves (R14, R15).

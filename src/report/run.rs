@@ -158,6 +158,10 @@ fn why_text(m: &Model, w: FailWhy) -> String {
             format!("{} is Failed (Stalled)", m.objects[object].display())
         }
         FailWhy::ApiUnavailable => "API server unavailable".into(),
+        FailWhy::SubstituteMissing { object, index } => format!(
+            "build failed: substituteFrom {} not found",
+            m.objects[object].substitute_from[index].canonical
+        ),
     }
 }
 
