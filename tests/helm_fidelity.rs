@@ -135,3 +135,37 @@ fn r12_missing_crd_backs_off_before_the_release_is_stored() {
     assert_eq!(ready(&m, &out, "crdhr"), Some(25_500));
     assert_eq!(ready(&m, &out, "cr"), Some(38_750));
 }
+
+fn last_failure_case(remediate: bool) -> String {
+    format!("horizon: 5m\nkustomizations:\n  - name: web\n    apply: 1s\n    resources:\n      - {{kind: Deployment, name: web, namespace: default, ready: 1s, needs: [db]}}\nhelmReleases:\n  - name: base\n    timeout: 30s\n    install: {{remediation: {{remediateLastFailure: {remediate}}}}}\n    resources:\n      - {{kind: Deployment, name: db, namespace: default, ready: 10s}}\n      - {{kind: DaemonSet, name: bad, namespace: default, ready: 10m}}\n")
+}
+
+// SPEC R12 remediateLastFailure: base's chart is ready at 3.5s, install at 5.5s (db ready at
+// 15.5s), the Helm wait times out at 35.5s; retries 0 are exhausted. web is applied at 1.75s
+// and crash-loops on db (crashes at 1.75 and 11.75s, backoff 10s, 20s), starts at 31.75s and
+// is ready at 32.75s. With remediateLastFailure the failed release is uninstalled at 35.5s
+// before the Stall: db goes away and web crash-loops again (3rd crash at 35.5s → 40s → 75.5s,
+// 4th → 80s → 155.5s, 5th; the next restart at 315.5s is past the 5m horizon): 5 crashes, not
+// ready at the end. Without it db stays and web stays ready with 2 crashes.
+#[test]
+fn r12_remediate_last_failure_uninstalls_before_stalling() {
+    let (m, out) = run(&last_failure_case(true));
+    let wl =
+        |m: &fluxsim::model::Model, n: &str| m.workloads.iter().position(|w| w.name == n).unwrap();
+    let last = *runs_of(&m, &out, "base").last().unwrap();
+    assert!(matches!(last.outcome, Outcome::Stalled { .. }));
+    assert_eq!(last.end_ms, Some(35_500));
+    let db = &out.trace.workloads[wl(&m, "db")];
+    assert_eq!(db.applied_ms, None, "uninstalled");
+    let web = &out.trace.workloads[wl(&m, "web")];
+    assert_eq!(web.ready_ms, Some(32_750));
+    assert!(!web.ready);
+    assert_eq!(web.crashes, 5);
+    assert_eq!(web.crashloop_need, Some(wl(&m, "db")));
+
+    let (m0, out0) = run(&last_failure_case(false));
+    let web0 = &out0.trace.workloads[wl(&m0, "web")];
+    assert!(web0.ready);
+    assert_eq!(web0.crashes, 2);
+    assert_eq!(out0.trace.workloads[wl(&m0, "db")].ready_ms, Some(15_500));
+}

@@ -228,19 +228,29 @@ impl World<'_> {
             let d = self.jitter(o, spec.strategy_retry_interval);
             self.requeue_after(o, d, Cause::Retry { run }, s);
         } else if self.obj[o].install_failures > spec.retries {
-            // Default remediation: retries exhausted → Stalled, TerminalError, never requeued.
+            // Retries exhausted → Stalled, TerminalError, never requeued; with
+            // remediateLastFailure the failed release is uninstalled first.
+            if spec.remediate_last_failure {
+                self.hr_uninstall(o, s);
+            }
             self.obj[o].stalled = true;
             self.obj[o].reconciling = false;
             self.finish(o, Outcome::Stalled { why }, s);
         } else {
             // Uninstall remediation, then Requeue:true (rate-limited) → reinstall.
             self.obj[o].reconciling = false;
-            self.obj[o].release_stored = false;
-            for w in spec.resources.clone() {
-                self.uninstall_workload(w);
-            }
+            self.hr_uninstall(o, s);
             let run = self.finish(o, Outcome::InstallFailed { why }, s);
             self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+        }
+    }
+
+    /// Helm uninstall: the release and every object it created go away.
+    fn hr_uninstall(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        self.obj[o].release_stored = false;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        for w in spec.resources.clone() {
+            self.uninstall_workload(w, s);
         }
     }
 }

@@ -73,14 +73,31 @@ impl World<'_> {
         self.wl_start(w, s);
     }
 
-    /// Helm uninstall remediation removes the release's objects.
-    pub(crate) fn uninstall_workload(&mut self, w: WorkloadId) {
+    /// Helm uninstall remediation removes the release's objects; whatever `needs` one of
+    /// them and runs crash-loops again (R12, R14).
+    pub(crate) fn uninstall_workload(&mut self, w: WorkloadId, s: &mut Scheduler<Ev>) {
         let st = &mut self.wl[w];
         st.gen = st.gen.wrapping_add(1);
         st.applied_at = None;
         st.status = WStatus::NotApplied;
         st.crashes = 0;
         st.job_failures = 0;
+        let now = s.now().0;
+        for x in 0..self.m.workloads.len() {
+            let xs = &self.wl[x];
+            let running = matches!(xs.status, WStatus::Ready | WStatus::Starting);
+            if !running || xs.applied_at.is_none() || !self.m.workloads[x].needs.contains(&w) {
+                continue;
+            }
+            let xs = &mut self.wl[x];
+            if xs.status == WStatus::Ready && now.saturating_sub(xs.ready_since) > BACKOFF_RESET_MS
+            {
+                xs.crashes = 0;
+            }
+            xs.gen = xs.gen.wrapping_add(1);
+            xs.crash_need = Some(w);
+            self.crash(x, s);
+        }
     }
 
     fn in_outage(&self, w: WorkloadId, t: u64) -> Option<u64> {
