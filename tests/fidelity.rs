@@ -239,3 +239,64 @@ fn r5b_substitute_from_nobody_creates_is_stuck_and_named() {
         "{rc}"
     );
 }
+
+const EVENTS: &str = "kustomizations:\n  - name: a\n    apply: 1s\n  - name: b\n    dependsOn: [a]\n    apply: 1s\nfaults:\n  - {type: outage, target: notification, from: 0s, to: 60s MODE}\n";
+
+// SPEC R19, connections refused: each event holds its worker 15s and the requeue counts from
+// the end. Finalizer runs post no event. a: apply 0.75 → 1.75s, success event held → Ready at
+// 16.75s. b at 0.75s: DependencyNotReady event held to 15.75s → poll at 45.75s: apply → 46.75s,
+// still inside the window → Ready at 61.75s (31.75s without the fault). On the critical path
+// 2 × 15s are event recording.
+#[test]
+fn r19_unreachable_notification_controller_holds_workers_refused() {
+    let (m, out) = run(&EVENTS.replace(" MODE", ""));
+    assert_eq!(ready(&m, &out, "a"), Some(16_750));
+    let b = runs_of(&m, &out, "b");
+    assert_eq!((b[1].event_ms, b[1].end_ms), (Some(750), Some(15_750)));
+    assert_eq!(b[2].start_ms, 45_750);
+    assert_eq!(ready(&m, &out, "b"), Some(61_750));
+    let per = out.critical_path.unwrap().per_category();
+    use fluxsim::analysis::Category;
+    assert_eq!(per[Category::EventWait.index()], 30_000);
+    assert_eq!(per.iter().sum::<u64>(), 61_750);
+    let (m0, out0) = run(EVENTS.split("faults:").next().unwrap());
+    assert_eq!(ready(&m0, &out0, "b"), Some(31_750));
+}
+
+// SPEC R19, connections hang: 45s per event. a Ready at 1.75 + 45 = 46.75s; b's
+// DependencyNotReady event holds it to 45.75s → poll at 75.75s, after the window → Ready 76.75s.
+#[test]
+fn r19_hanging_connections_hold_45s() {
+    let (m, out) = run(&EVENTS.replace(" MODE", ", mode: hang"));
+    assert_eq!(ready(&m, &out, "a"), Some(46_750));
+    assert_eq!(ready(&m, &out, "b"), Some(76_750));
+}
+
+// SPEC R19, bootstrap option: notification-controller is applied by `flux` at 1.75s and ready
+// 20s later (21.75s). flux's own success event at 1.75s is held 15s → Ready 16.75s; a (apply
+// 25s) ends at 25.75s, when notification-controller is Ready → no hold.
+#[test]
+fn r19_unreachable_until_its_own_workload_is_ready() {
+    let y = "controllers:\n  notification: {workload: notification-controller}\nkustomizations:\n  - name: a\n    apply: 25s\n  - name: flux\n    apply: 1s\n    resources:\n      - {kind: Deployment, name: notification-controller, namespace: flux-system, ready: 20s}\n";
+    let (m, out) = run(y);
+    assert_eq!(ready(&m, &out, "flux"), Some(16_750));
+    assert_eq!(ready(&m, &out, "a"), Some(25_750));
+}
+
+// SPEC R2, R0: an add while the object runs gives one follow-up run that keeps the time of that
+// add. k's source fetches its artifact at 0.75 + 5 = 5.75s. k at 0.75s: no artifact → its
+// event is held 15s (notification outage) to 15.75s; the artifact watch adds k at 5.75s while
+// it runs. At 15.75s the follow-up (ready since 5.75s) runs at once, before the run's own 30s
+// requeue: apply 1s → 16.75s, success event held → Ready 31.75s.
+#[test]
+fn r2_follow_up_keeps_the_time_of_its_add() {
+    let y = "sources:\n  - {name: flux-system, fetch: 5s}\nkustomizations:\n  - name: k\n    apply: 1s\nfaults:\n  - {type: outage, target: notification, from: 0s, to: 60s}\n";
+    let (m, out) = run(y);
+    let r = runs_of(&m, &out, "k");
+    assert_eq!(r[1].outcome, Outcome::ArtifactNotReady);
+    assert_eq!(r[1].end_ms, Some(15_750));
+    assert!(matches!(r[2].cause, Cause::SourceArrived { .. }));
+    assert_eq!((r[2].queued_ms, r[2].start_ms), (5_750, 15_750));
+    assert_eq!(ready(&m, &out, "k"), Some(31_750));
+    assert_eq!(r.len(), 3);
+}

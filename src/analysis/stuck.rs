@@ -210,6 +210,14 @@ impl Ex<'_> {
                 self.chain.push(format!("{name} is Stalled (RetriesExceeded) after install failure: {txt}; nothing retries it"));
                 self.target(tgt);
             }
+            Some((Outcome::InProgress, _)) if self.posting_event(o) => {
+                self.chain.push(format!(
+                    "{name} holds its worker posting an event to notification-controller, which is unreachable"
+                ));
+                if let Some((w, _)) = self.m.notification.until_ready {
+                    self.workload(w);
+                }
+            }
             Some((Outcome::InProgress, _)) => {
                 self.chain.push(format!(
                     "{name} is reconciling (health check / Helm wait in progress)"
@@ -240,6 +248,14 @@ impl Ex<'_> {
                 self.target(tgt);
             }
         }
+    }
+
+    /// R19: the last run is held posting its event.
+    fn posting_event(&self, o: ObjectId) -> bool {
+        self.t
+            .runs_of(o)
+            .last()
+            .is_some_and(|r| self.t.runs[*r].event_ms.is_some())
     }
 
     fn pending_target(&self, o: ObjectId) -> Option<Target> {

@@ -1,5 +1,6 @@
 //! The HelmRelease reconcile (R11–R13; flux-semantics.md §4, steps H1–H11).
 
+use super::events::Next;
 use super::{
     Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
 };
@@ -18,13 +19,8 @@ impl World<'_> {
         }
         if self.obj[o].stalled {
             // Terminal: only a spec change or a forced reconcile recovers (R12).
-            self.finish(
-                o,
-                Outcome::Stalled {
-                    why: FailWhy::ObjectFailed { object: o },
-                },
-                s,
-            );
+            let why = FailWhy::ObjectFailed { object: o };
+            self.end_run(o, Outcome::Stalled { why }, Next::Nothing, s);
             return;
         }
         // H3 (R11): the HelmChart is created before the dependency check.
@@ -43,18 +39,18 @@ impl World<'_> {
             .find(|&&d| !self.obj[d].ready || self.obj[d].reconciling)
         {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
             let rq = self.m.helm.requeue_dependency;
-            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            let next = Next::After(rq, |run| Cause::DependencyPoll { run });
+            self.end_run(o, Outcome::DependencyNotReady { dependency: d }, next, s);
             return;
         }
         // H7 (R11): chart artifact; SourceNotReady → `--requeue-dependency` ± 5 % (30s by
         // default), plus the HelmChart watch.
         if !self.obj[o].chart_ready {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::ChartNotReady, s);
-            let d = self.jitter(o, self.m.helm.requeue_dependency);
-            self.requeue_after(o, d, Cause::SourcePoll { run }, s);
+            let rq = self.m.helm.requeue_dependency;
+            let next = Next::AfterJittered(rq, |run| Cause::SourcePoll { run });
+            self.end_run(o, Outcome::ChartNotReady, next, s);
             return;
         }
         // H10: Ready=Unknown, Reconciling=True; template + apply takes `apply`.
@@ -205,16 +201,15 @@ impl World<'_> {
 
     fn hr_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].install_failures = 0;
-        let run = self.finish(o, Outcome::Ready, s);
-        self.mark_ready(o, run, s);
+        self.end_run(o, Outcome::Ready, Next::Ready, s);
     }
 
     /// Failure before a release is stored: an error → exponential backoff 750ms·2ⁿ ≤ 15m.
     fn hr_fail_before_release(&mut self, o: ObjectId, why: FailWhy, s: &mut Scheduler<Ev>) {
         self.obj[o].ready = false;
         self.obj[o].reconciling = false;
-        let run = self.finish(o, Outcome::InstallFailedBeforeRelease { why }, s);
-        self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+        let next = Next::RateLimited(|run| Cause::RateLimited { run });
+        self.end_run(o, Outcome::InstallFailedBeforeRelease { why }, next, s);
     }
 
     /// Failure after the release is stored (wait timeout, failed resource), R12.
@@ -224,9 +219,9 @@ impl World<'_> {
         self.obj[o].ready = false;
         if spec.retry_on_failure {
             // Reconciling stays True (ProgressingWithRetry): a parent sees InProgress.
-            let run = self.finish(o, Outcome::InstallFailed { why }, s);
-            let d = self.jitter(o, spec.strategy_retry_interval);
-            self.requeue_after(o, d, Cause::Retry { run }, s);
+            let next =
+                Next::AfterJittered(spec.strategy_retry_interval, |run| Cause::Retry { run });
+            self.end_run(o, Outcome::InstallFailed { why }, next, s);
         } else if self.obj[o].install_failures > spec.retries {
             // Retries exhausted → Stalled, TerminalError, never requeued; with
             // remediateLastFailure the failed release is uninstalled first.
@@ -235,13 +230,13 @@ impl World<'_> {
             }
             self.obj[o].stalled = true;
             self.obj[o].reconciling = false;
-            self.finish(o, Outcome::Stalled { why }, s);
+            self.end_run(o, Outcome::Stalled { why }, Next::Nothing, s);
         } else {
             // Uninstall remediation, then Requeue:true (rate-limited) → reinstall.
             self.obj[o].reconciling = false;
             self.hr_uninstall(o, s);
-            let run = self.finish(o, Outcome::InstallFailed { why }, s);
-            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+            let next = Next::RateLimited(|run| Cause::RateLimited { run });
+            self.end_run(o, Outcome::InstallFailed { why }, next, s);
         }
     }
 

@@ -1,5 +1,6 @@
 //! The Kustomization reconcile (R4–R10; flux-semantics.md §3, steps S1–S14).
 
+use super::events::Next;
 use super::{
     Ev, KStatus, Step, World, ARTIFACT_REQUEUE_MS, HEALTH_POLL_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
 };
@@ -19,17 +20,17 @@ impl World<'_> {
         // artifact watch rescues it earlier).
         if obj.source.is_some_and(|src| !self.src_exists[src]) {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::SourceNotFound, s);
             let ri = self.m.objects[o].retry_interval;
-            self.requeue_after(o, ri, Cause::SourcePoll { run }, s);
+            let next = Next::After(ri, |run| Cause::SourcePoll { run });
+            self.end_run(o, Outcome::SourceNotFound, next, s);
             return;
         }
         // S5 (R5): the source's artifact must exist.
         if let Some(src) = obj.source {
             if self.src_ready[src].is_none() {
                 self.obj[o].ready = false;
-                self.finish(o, Outcome::ArtifactNotReady, s);
-                self.requeue_after(o, ARTIFACT_REQUEUE_MS, Cause::SourcePoll { run }, s);
+                let next = Next::After(ARTIFACT_REQUEUE_MS, |run| Cause::SourcePoll { run });
+                self.end_run(o, Outcome::ArtifactNotReady, next, s);
                 return;
             }
         }
@@ -40,9 +41,9 @@ impl World<'_> {
             .find(|&&d| !self.obj[d].ready || self.obj[d].reconciling)
         {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
             let rq = self.m.kustomize.requeue_dependency;
-            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            let next = Next::After(rq, |run| Cause::DependencyPoll { run });
+            self.end_run(o, Outcome::DependencyNotReady { dependency: d }, next, s);
             return;
         }
         // S9 (R5b): a substituteFrom object that does not exist and is not optional fails the
@@ -250,16 +251,14 @@ impl World<'_> {
 
     /// S14 (R10): Ready=True, requeue after interval ± 5 %.
     fn ks_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
-        let run = self.finish(o, Outcome::Ready, s);
-        self.mark_ready(o, run, s);
+        self.end_run(o, Outcome::Ready, Next::Ready, s);
     }
 
     /// S13 (R10): Ready=False, requeue after retryInterval, flat.
     pub(crate) fn ks_fail(&mut self, o: ObjectId, outcome: Outcome, s: &mut Scheduler<Ev>) {
         self.obj[o].ready = false;
         self.obj[o].reconciling = false;
-        let run = self.finish(o, outcome, s);
         let ri = self.m.objects[o].retry_interval;
-        self.requeue_after(o, ri, Cause::Retry { run }, s);
+        self.end_run(o, outcome, Next::After(ri, |run| Cause::Retry { run }), s);
     }
 }

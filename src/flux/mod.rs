@@ -4,6 +4,7 @@
 //!
 //! Depends on `model`, `engine`, `trace`, `rng`, `dist`, `time`; never on `analysis` or `report`.
 
+mod events;
 mod helmrelease;
 mod kustomization;
 mod source;
@@ -70,6 +71,7 @@ pub enum Step {
     HrCrdPoll { started: u64 },
     HrWaitPoll,
     HrWaitTimeout,
+    EventPosted,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -97,6 +99,8 @@ pub(crate) struct ObjState {
     followup: Option<Entry>,
     running: Option<usize>,
     health_start: u64,
+    /// The outcome and follow-up of a run whose event post holds its worker (R19).
+    deferred: Option<(Outcome, events::Next)>,
     // HelmRelease
     chart_requested: bool,
     chart_ready: bool,
@@ -317,6 +321,7 @@ impl<'m> World<'m> {
             end_ms: None,
             outcome: Outcome::InProgress,
             attempt: None,
+            event_ms: None,
         });
         self.obj[o].running = Some(run);
         self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
@@ -344,7 +349,7 @@ impl<'m> World<'m> {
         r.end_ms = Some(now);
         r.outcome = outcome;
         if r.apply_end_ms.is_none() && matches!(outcome, Outcome::Ready) {
-            r.apply_end_ms = Some(now);
+            r.apply_end_ms = Some(r.event_ms.unwrap_or(now));
         }
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
         // The follow-up keeps the time and place of the add that asked for it (R0, R2).
@@ -513,6 +518,7 @@ impl<'m> World<'m> {
             st.gen = st.gen.wrapping_add(1);
             st.pending = None;
             st.followup = None;
+            st.deferred = None;
             if let Some(run) = st.running.take() {
                 let r = &mut self.trace.runs[run];
                 r.end_ms = Some(now);
@@ -614,6 +620,7 @@ impl Handler for World<'_> {
                         Step::HrCrdPoll { started } => self.hr_crd_poll(o, started, s),
                         Step::HrWaitPoll => self.hr_wait_poll(o, s),
                         Step::HrWaitTimeout => self.hr_wait_timeout(o, s),
+                        Step::EventPosted => self.event_posted(o, s),
                     }
                 }
             }

@@ -929,6 +929,23 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         }
     }
 
+    // notification-controller (R19).
+    let mut notification = Notification::default();
+    if let Some(n) = &raw.controllers.notification {
+        let hold = hold_of(&mut c, n.unreachable.as_ref());
+        match lookup(&workloads, &n.workload.value, "", false) {
+            Ok(w) => notification.until_ready = Some((w, hold)),
+            Err(h) => c.err(
+                n.workload.referenced,
+                format!(
+                    "notification workload `{}` is not declared",
+                    n.workload.value
+                ),
+                Some(h),
+            ),
+        }
+    }
+
     // Faults.
     let mut faults = Faults::default();
     for f in &raw.faults {
@@ -1032,10 +1049,16 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                             faults.workload_outages.push((w, a, b));
                         }
                     }
+                    "notification" => {
+                        let hold = hold_of(&mut c, fv.mode.as_ref());
+                        if let Some((a, b)) = window(&mut c) {
+                            notification.outages.push((a, b, hold));
+                        }
+                    }
                     other => c.err(
                         fv.target.as_ref().map_or(f.referenced, |t| t.referenced),
                         format!("unknown outage target `{other}`"),
-                        Some("use `git`, `apiserver` or `workload`".into()),
+                        Some("use `git`, `apiserver`, `workload` or `notification`".into()),
                     ),
                 }
             }
@@ -1151,6 +1174,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         workloads,
         bootstrap,
         faults,
+        notification,
         expect,
         dependents,
         init_order,
@@ -1183,6 +1207,21 @@ fn substitute_refs(
         });
     }
     out
+}
+
+/// R19: the hold per event of a notification outage mode (`refused` or `hang`).
+fn hold_of(c: &mut Ctx, mode: Option<&Spanned<String>>) -> u64 {
+    match super::settings::event_hold(mode.map(|m| m.value.as_str())) {
+        Ok(h) => h,
+        Err(e) => {
+            c.err(
+                mode.map_or(Location::UNKNOWN, |m| m.referenced),
+                e,
+                Some("use `refused` (15s per event) or `hang` (45s per event)".into()),
+            );
+            EVENT_HOLD_REFUSED_MS
+        }
+    }
 }
 
 /// Declares one workload (references are resolved later).

@@ -15,6 +15,19 @@ pub const CANCEL_HEALTH_CHECK: &str = "CancelHealthCheckOnNewRevision";
 /// `StrictPostBuildSubstitutions` (kustomize-controller): a `${VAR}` without value fails.
 pub const STRICT_SUBSTITUTIONS: &str = "StrictPostBuildSubstitutions";
 
+/// Hold per event for an unreachable notification-controller (R19): `refused` (default) or
+/// `hang`.
+///
+/// # Errors
+/// The mode is neither.
+pub fn event_hold(mode: Option<&str>) -> Result<u64, String> {
+    match mode {
+        None | Some("refused") => Ok(super::types::EVENT_HOLD_REFUSED_MS),
+        Some("hang") => Ok(super::types::EVENT_HOLD_HANG_MS),
+        Some(other) => Err(format!("unknown notification mode `{other}`")),
+    }
+}
+
 /// What a gate set to `value` does to timing in this model, for `controller`.
 #[must_use]
 pub fn gate_effect(controller: ObjKind, gate: &str, value: bool) -> &'static str {

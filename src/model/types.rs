@@ -259,6 +259,21 @@ pub struct Faults {
     pub slowdowns: Vec<(u64, u64, f64)>,
 }
 
+/// Posting events to notification-controller (R19).
+#[derive(Clone, Debug, Default)]
+pub struct Notification {
+    /// Unreachable until this workload is Ready (bootstrap); each event then holds its worker
+    /// this many ms.
+    pub until_ready: Option<(WorkloadId, u64)>,
+    /// Unreachable windows (from, to, hold per event in ms).
+    pub outages: Vec<(u64, u64, u64)>,
+}
+
+/// Each event holds the worker 15s while connections are refused (4 retries: 1+2+4+8 s).
+pub const EVENT_HOLD_REFUSED_MS: u64 = 15_000;
+/// Each event holds the worker 45s while connections hang.
+pub const EVENT_HOLD_HANG_MS: u64 = 45_000;
+
 /// CI budgets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Expect {
@@ -301,6 +316,8 @@ pub struct Model {
     pub bootstrap: Vec<WorkloadId>,
     /// Faults.
     pub faults: Faults,
+    /// notification-controller reachability (R19).
+    pub notification: Notification,
     /// Budgets.
     pub expect: Expect,
     /// Reverse `dependsOn`.

@@ -52,6 +52,19 @@ pub struct RawControllers {
     /// helm-controller.
     #[serde(default)]
     pub helm: RawController,
+    /// notification-controller, when it is not up before Flux starts (SPEC R19).
+    pub notification: Option<RawNotification>,
+}
+
+/// notification-controller during bootstrap: every reconcile posts its events to it
+/// synchronously, so until its own workload is Ready each event holds a worker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawNotification {
+    /// Its workload (in `bootstrap` or some `resources`): unreachable until it is Ready.
+    pub workload: S,
+    /// `refused` (default: each event holds the worker 15s) or `hang` (45s).
+    pub unreachable: Option<S>,
 }
 
 /// One controller's flags.
@@ -350,8 +363,11 @@ pub struct RawFault {
     pub kind: S,
     /// Workload the fault applies to (failure, permanent, outage of a workload).
     pub workload: Option<S>,
-    /// `git`, `apiserver` or `workload` (outage).
+    /// `git`, `apiserver`, `workload` or `notification` (outage).
     pub target: Option<S>,
+    /// Notification outage: `refused` (default: each event holds its worker 15s) or `hang`
+    /// (45s).
+    pub mode: Option<S>,
     /// Source name for a git outage (default: every source).
     pub source: Option<S>,
     /// Failure probability per start attempt.
