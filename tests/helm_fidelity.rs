@@ -169,3 +169,25 @@ fn r12_remediate_last_failure_uninstalls_before_stalling() {
     assert_eq!(web0.crashes, 2);
     assert_eq!(out0.trace.workloads[wl(&m0, "db")].ready_ms, Some(15_500));
 }
+
+// Issue 14 point 7 (SPEC R11, R16, reference §4): an outage of the chart repository [0, 30s).
+// h's HelmChart is requested at 0.75s; after its finalizer step (0.75s) its fetches at 1.5, 3,
+// 6, 12, 24s fail and back off 1.5, 3, 6, 12, 24s (750ms·2ⁿ, n not reset); the fetch at 48s
+// succeeds and takes 2s → chart ready at 50s. Meanwhile h polls SourceNotReady at
+// t1 = 0.75 + j0 (30s ± 5 %); the chart watch runs the install at 50s: apply 2s → 52s,
+// Deployment ready 5s → Ready 57s. Without the outage: chart at 3.5s, Ready 10.5s. An outage
+// of another repository changes nothing.
+#[test]
+fn chart_repository_outage_backs_off_then_recovers() {
+    let hr = "helmReleases:\n  - name: h\n    chart: {repository: bitnami}\n    resources:\n      - {kind: Deployment, name: d, namespace: default, ready: 5s}\n";
+    let fault = |repo: &str| {
+        format!("{hr}  - name: other\n    chart: {{repository: other}}\nfaults:\n  - {{type: outage, target: chart, source: {repo}, from: 0s, to: 30s}}\n")
+    };
+    let (m, out) = run(&fault("bitnami"));
+    let t1 = 750 + jitter("HelmRelease/flux-system/h", 0, 30_000);
+    let starts: Vec<u64> = runs_of(&m, &out, "h").iter().map(|r| r.start_ms).collect();
+    assert_eq!(starts, vec![0, 750, t1, 50_000]);
+    assert_eq!(ready(&m, &out, "h"), Some(57_000));
+    let (m0, out0) = run(&fault("other"));
+    assert_eq!(ready(&m0, &out0, "h"), Some(10_500));
+}

@@ -2,7 +2,8 @@
 
 use super::events::Next;
 use super::{
-    Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
+    rate_limit_delay, Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS,
+    STAGE_TIMEOUT_MS,
 };
 use crate::engine::Scheduler;
 use crate::model::ObjectId;
@@ -25,12 +26,10 @@ impl World<'_> {
         }
         // H3 (R11): the HelmChart is created before the dependency check.
         if !self.obj[o].chart_requested {
+            // Its finalizer step, then the first fetch.
             self.obj[o].chart_requested = true;
-            let spec = obj.helm.as_ref().expect("HelmRelease has helm spec");
-            let d = spec
-                .chart_fetch
-                .sample(&mut self.key.stream(obj.hash, Purpose::Chart, 0));
-            s.schedule_in(MIN_RETRY_DELAY_MS + d, Ev::ChartReady(o));
+            self.obj[o].chart_fail_n = 1;
+            s.schedule_in(MIN_RETRY_DELAY_MS, Ev::ChartFetch(o));
         }
         // H5: dependencies, polled every requeue_dependency (no jitter, no watch).
         if let Some(&d) = obj
@@ -64,6 +63,31 @@ impl World<'_> {
             .sample(&mut self.key.stream(obj.hash, Purpose::Apply, attempt));
         let gen = self.obj[o].gen;
         s.schedule_in(d, Ev::Step(o, gen, Step::HrApplyDone));
+    }
+
+    /// source-controller reconciles the HelmChart: during an outage of its repository the
+    /// fetch fails and backs off 750ms·2ⁿ (n not reset, §4); otherwise the chart is ready after
+    /// its fetch time.
+    pub(crate) fn chart_fetch(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let obj = &self.m.objects[o];
+        let spec = obj.helm.as_ref().expect("HelmRelease has helm spec");
+        let down = self.m.faults.chart_outages.iter().any(|(repo, a, b)| {
+            repo.as_ref()
+                .is_none_or(|r| spec.repository.as_ref() == Some(r))
+                && now >= *a
+                && now < *b
+        });
+        if down {
+            let d = rate_limit_delay(self.obj[o].chart_fail_n);
+            self.obj[o].chart_fail_n += 1;
+            s.schedule_in(d, Ev::ChartFetch(o));
+            return;
+        }
+        let d = spec
+            .chart_fetch
+            .sample(&mut self.key.stream(obj.hash, Purpose::Chart, 0));
+        s.schedule_in(d, Ev::ChartReady(o));
     }
 
     pub(crate) fn chart_ready(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {

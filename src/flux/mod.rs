@@ -49,6 +49,7 @@ pub enum Ev {
     Wake,
     SourceFetch(SourceId),
     SourceArtifact(SourceId),
+    ChartFetch(ObjectId),
     ChartReady(ObjectId),
     Step(ObjectId, u32, Step),
     WlStart(WorkloadId, u32),
@@ -104,6 +105,8 @@ pub(crate) struct ObjState {
     // HelmRelease
     chart_requested: bool,
     chart_ready: bool,
+    /// The HelmChart's rate-limiter count (not reset between its failures).
+    chart_fail_n: u32,
     install_failures: u32,
     release_stored: bool,
 }
@@ -606,6 +609,7 @@ impl Handler for World<'_> {
             Ev::Wake => {}
             Ev::SourceFetch(i) => self.source_fetch(i, s),
             Ev::SourceArtifact(i) => self.source_artifact(i, s),
+            Ev::ChartFetch(o) => self.chart_fetch(o, s),
             Ev::ChartReady(o) => self.chart_ready(o, s),
             Ev::Step(o, gen, step) => {
                 if self.obj[o].gen == gen && self.obj[o].running.is_some() {

@@ -814,6 +814,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             retry_on_failure,
             strategy_retry_interval,
             disable_wait: install.and_then(|i| i.disable_wait).unwrap_or(false),
+            repository: hv.chart.as_ref().and_then(|ch| ch.repository.clone()),
             crds,
             resources: rest,
         });
@@ -1049,6 +1050,27 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                             faults.workload_outages.push((w, a, b));
                         }
                     }
+                    "chart" => {
+                        let repo = fv.source.as_ref().map(|s| s.value.clone());
+                        if let Some(r) = fv.source.as_ref().filter(|r| {
+                            !objects
+                                .iter()
+                                .filter_map(|o| o.helm.as_ref())
+                                .any(|h| h.repository.as_deref() == Some(r.value.as_str()))
+                        }) {
+                            c.err(
+                                r.referenced,
+                                format!(
+                                    "no HelmRelease's chart comes from repository `{}`",
+                                    r.value
+                                ),
+                                Some("name it in a HelmRelease's `chart.repository`".into()),
+                            );
+                        }
+                        if let Some((a, b)) = window(&mut c) {
+                            faults.chart_outages.push((repo, a, b));
+                        }
+                    }
                     "notification" => {
                         let hold = hold_of(&mut c, fv.mode.as_ref());
                         if let Some((a, b)) = window(&mut c) {
@@ -1058,7 +1080,9 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                     other => c.err(
                         fv.target.as_ref().map_or(f.referenced, |t| t.referenced),
                         format!("unknown outage target `{other}`"),
-                        Some("use `git`, `apiserver`, `workload` or `notification`".into()),
+                        Some(
+                            "use `git`, `apiserver`, `workload`, `notification` or `chart`".into(),
+                        ),
                     ),
                 }
             }

@@ -108,6 +108,8 @@ pub struct HelmSpec {
     pub strategy_retry_interval: u64,
     /// `install.disableWait`.
     pub disable_wait: bool,
+    /// The chart's HelmRepository / OCI registry (for chart outages).
+    pub repository: Option<String>,
     /// Chart CRDs (installed first, waited for ≤ 60s).
     pub crds: Vec<WorkloadId>,
     /// Everything else the chart installs.
@@ -257,6 +259,8 @@ pub struct Faults {
     pub restarts: Vec<(ObjKind, u64, u64)>,
     /// Slowdowns: (from, to, factor) applied to readiness times of starts inside the window.
     pub slowdowns: Vec<(u64, u64, f64)>,
+    /// Chart source outages: (repository or every one, from, to); chart fetches fail.
+    pub chart_outages: Vec<(Option<String>, u64, u64)>,
 }
 
 /// Posting events to notification-controller (R19).

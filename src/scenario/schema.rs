@@ -280,6 +280,9 @@ pub struct RawChart {
     pub version: Option<String>,
     /// Time source-controller needs to fetch the chart after its finalizer step (default 2s).
     pub fetch: Option<Spanned<RawDist>>,
+    /// Name of the HelmRepository or OCI registry the chart comes from (what a
+    /// `{type: outage, target: chart, source: NAME}` fault takes down).
+    pub repository: Option<String>,
 }
 
 /// A Flux HelmRelease.
@@ -363,12 +366,13 @@ pub struct RawFault {
     pub kind: S,
     /// Workload the fault applies to (failure, permanent, outage of a workload).
     pub workload: Option<S>,
-    /// `git`, `apiserver`, `workload` or `notification` (outage).
+    /// `git`, `apiserver`, `workload`, `notification` or `chart` (outage).
     pub target: Option<S>,
     /// Notification outage: `refused` (default: each event holds its worker 15s) or `hang`
     /// (45s).
     pub mode: Option<S>,
-    /// Source name for a git outage (default: every source).
+    /// Source name for a git outage, or chart repository for a chart outage (default: every
+    /// source / every chart).
     pub source: Option<S>,
     /// Failure probability per start attempt.
     pub probability: Option<Spanned<f64>>,
