@@ -191,3 +191,22 @@ fn chart_repository_outage_backs_off_then_recovers() {
     let (m0, out0) = run(&fault("other"));
     assert_eq!(ready(&m0, &out0, "h"), Some(10_500));
 }
+
+// SPEC R5 on the helm side: a chartRef source object that does not exist yet is an error →
+// exponential backoff. h (name order before maker): finalizer at 0 (→ 0.75s, n = 1); 0.75s:
+// the OCIRepository does not exist → backoff 1.5s → 2.25s, then 3s → 5.25s, then 6s → 11.25s.
+// maker applies it at 0.75 + 10 = 10.75s; after its finalizer step (11.5s) the fetch takes 3s →
+// artifact at 14.5s. 11.25s: the object exists, no artifact → SourceNotReady (30s ± 5 %); the
+// source watch runs h at 14.5s: apply 2s → 16.5s, Deployment ready 5s → Ready 21.5s.
+#[test]
+fn r5_missing_chart_ref_source_backs_off_exponentially() {
+    let y = "sources:\n  - {name: flux-system}\n  - {name: podinfo, kind: OCIRepository, fetch: 3s}\nkustomizations:\n  - name: maker\n    apply: 10s\n    resources:\n      - {kind: OCIRepository, name: podinfo}\nhelmReleases:\n  - name: h\n    chartRef: {kind: OCIRepository, name: podinfo}\n    resources:\n      - {kind: Deployment, name: d, namespace: default, ready: 5s}\n";
+    let (m, out) = run(y);
+    let r = runs_of(&m, &out, "h");
+    let starts: Vec<u64> = r.iter().map(|x| x.start_ms).collect();
+    assert_eq!(starts, vec![0, 750, 2_250, 5_250, 11_250, 14_500]);
+    assert!(r[1..4].iter().all(|x| x.outcome == Outcome::SourceNotFound));
+    assert_eq!(r[4].outcome, Outcome::ChartNotReady);
+    assert!(matches!(r[5].cause, Cause::SourceArrived { .. }));
+    assert_eq!(ready(&m, &out, "h"), Some(21_500));
+}

@@ -25,7 +25,7 @@ impl World<'_> {
             return;
         }
         // H3 (R11): the HelmChart is created before the dependency check.
-        if !self.obj[o].chart_requested {
+        if !self.obj[o].chart_requested && obj.source.is_none() {
             // Its finalizer step, then the first fetch.
             self.obj[o].chart_requested = true;
             self.obj[o].chart_fail_n = 1;
@@ -42,6 +42,17 @@ impl World<'_> {
             let next = Next::After(rq, |run| Cause::DependencyPoll { run });
             self.end_run(o, Outcome::DependencyNotReady { dependency: d }, next, s);
             return;
+        }
+        // H6 (R5): a chartRef source object that does not exist → ArtifactFailed, an error:
+        // exponential backoff.
+        if let Some(src) = obj.source {
+            if !self.src_exists[src] {
+                self.obj[o].ready = false;
+                let next = Next::RateLimited(|run| Cause::RateLimited { run });
+                self.end_run(o, Outcome::SourceNotFound, next, s);
+                return;
+            }
+            self.obj[o].chart_ready = self.src_ready[src].is_some();
         }
         // H7 (R11): chart artifact; SourceNotReady → `--requeue-dependency` ± 5 % (30s by
         // default), plus the HelmChart watch.

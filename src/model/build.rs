@@ -748,6 +748,27 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         };
         let interval = c.positive(&hv.interval, "interval").unwrap_or(600_000);
         let timeout = c.positive(&hv.timeout, "timeout").unwrap_or(300_000);
+        let chart_source = hv.chart_ref.as_ref().and_then(|r| {
+            let sns = r
+                .value
+                .namespace
+                .clone()
+                .unwrap_or_else(|| objects[oid].namespace.clone());
+            let found = sources
+                .iter()
+                .position(|s| s.name == r.value.name && s.namespace == sns);
+            if found.is_none() {
+                c.err(
+                    r.referenced,
+                    format!(
+                        "chartRef names `{sns}/{}`, which is not declared",
+                        r.value.name
+                    ),
+                    Some("declare it under `sources` (e.g. `kind: OCIRepository`)".into()),
+                );
+            }
+            found
+        });
         let install = hv.install.as_ref();
         let install_timeout = install
             .and_then(|i| c.positive(&i.timeout, "install.timeout"))
@@ -805,6 +826,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         o.retry_interval = strategy_retry_interval;
         o.timeout = timeout;
         o.suspend = hv.suspend.unwrap_or(false);
+        o.source = chart_source;
         o.apply = apply;
         o.helm = Some(HelmSpec {
             chart_fetch,

@@ -304,6 +304,9 @@ pub struct RawHelmRelease {
     pub depends_on: Vec<Spanned<RawDependsOn>>,
     /// `spec.chart.spec`.
     pub chart: Option<RawChart>,
+    /// `spec.chartRef`: the chart is the artifact of a declared source (an OCIRepository),
+    /// instead of a HelmChart made from `chart` (SPEC R5: a missing one backs off).
+    pub chart_ref: Option<Spanned<RawSourceRef>>,
     /// `spec.install`.
     pub install: Option<RawInstall>,
     /// `spec.suspend`.
