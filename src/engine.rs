@@ -2,6 +2,11 @@
 //!
 //! Events are ordered by (time, insertion sequence): ties run in the order they were scheduled
 //! (FIFO, as in ns-3, OMNeT++ and SimPy). Time is integer milliseconds ([`SimTime`]).
+//!
+//! A model may keep its own delayed entries outside the event set (a work queue) and still
+//! share the one order (SPEC R0): it takes a sequence number when the entry is made
+//! ([`Scheduler::reserve_seq`]), and later, lazily, schedules a wake-up carrying that number
+//! ([`Scheduler::schedule_at_seq`]), which the engine orders as if it had been scheduled then.
 
 use crate::time::SimTime;
 use std::cell::Cell;
@@ -66,17 +71,32 @@ impl<E> EventQueue<E> {
     }
     /// Schedules `event` at `at`.
     pub fn push(&mut self, at: SimTime, event: E) {
-        self.heap.push(Reverse((at, self.seq, Slot(event))));
-        self.seq += 1;
+        let seq = self.reserve();
+        self.heap.push(Reverse((at, seq, Slot(event))));
     }
-    /// Removes the earliest event (FIFO among equal times).
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|Reverse((t, _, Slot(e)))| (t, e))
+    /// Takes the next insertion sequence number without scheduling anything.
+    pub fn reserve(&mut self) -> u64 {
+        let s = self.seq;
+        self.seq += 1;
+        s
+    }
+    /// Schedules `event` at `at` with a sequence number taken earlier by [`Self::reserve`].
+    pub fn push_at_seq(&mut self, at: SimTime, seq: u64, event: E) {
+        self.heap.push(Reverse((at, seq, Slot(event))));
+    }
+    /// Removes the earliest event (FIFO among equal times), with its sequence number.
+    pub fn pop(&mut self) -> Option<(SimTime, u64, E)> {
+        self.heap.pop().map(|Reverse((t, q, Slot(e)))| (t, q, e))
     }
     /// Time of the earliest event.
     #[must_use]
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|Reverse((t, _, _))| *t)
+    }
+    /// (time, sequence) of the earliest event.
+    #[must_use]
+    pub fn peek_key(&self) -> Option<(SimTime, u64)> {
+        self.heap.peek().map(|Reverse((t, q, _))| (*t, *q))
     }
     /// Number of pending events.
     #[must_use]
@@ -107,6 +127,7 @@ pub trait Handler {
 pub struct Scheduler<E> {
     queue: EventQueue<E>,
     now: SimTime,
+    current_seq: u64,
 }
 
 impl<E> Scheduler<E> {
@@ -122,6 +143,27 @@ impl<E> Scheduler<E> {
     /// Schedules `event` `delay_ms` after now.
     pub fn schedule_in(&mut self, delay_ms: u64, event: E) {
         self.queue.push(self.now.after(delay_ms), event);
+    }
+    /// Sequence number of the event being handled.
+    #[must_use]
+    pub fn current_seq(&self) -> u64 {
+        self.current_seq
+    }
+    /// Takes an insertion sequence number now, for an entry the model keeps itself (R0).
+    pub fn reserve_seq(&mut self) -> u64 {
+        self.queue.reserve()
+    }
+    /// Schedules `event` at `at` ordered by a sequence number reserved earlier: it runs as if
+    /// it had been scheduled when the number was taken. `(at, seq)` must not be before the
+    /// event being handled.
+    pub fn schedule_at_seq(&mut self, at: SimTime, seq: u64, event: E) {
+        debug_assert!((at, seq) > (self.now, self.current_seq));
+        self.queue.push_at_seq(at.max(self.now), seq, event);
+    }
+    /// (time, sequence) of the next pending event.
+    #[must_use]
+    pub fn next_key(&self) -> Option<(SimTime, u64)> {
+        self.queue.peek_key()
     }
 }
 
@@ -147,6 +189,7 @@ impl<E> Engine<E> {
             sched: Scheduler {
                 queue: EventQueue::new(),
                 now: SimTime::ZERO,
+                current_seq: 0,
             },
             events: 0,
             budget: EVENT_BUDGET.get(),
@@ -169,8 +212,9 @@ impl<E> Engine<E> {
     /// Handles the next event, if any. Returns false when the queue is empty.
     pub fn step<H: Handler<Event = E>>(&mut self, h: &mut H) -> bool {
         match self.sched.queue.pop() {
-            Some((t, e)) => {
+            Some((t, q, e)) => {
                 self.sched.now = t;
+                self.sched.current_seq = q;
                 self.events += 1;
                 h.handle(t, e, &mut self.sched);
                 true
@@ -223,6 +267,35 @@ mod tests {
             vec![(0, 1), (0, 2), (0, 10), (5, 3), (5, 4), (5, 11)]
         );
         assert_eq!(eng.events_handled(), 6);
+    }
+
+    struct Late(Vec<(u64, u32)>, Option<u64>);
+    impl Handler for Late {
+        type Event = u32;
+        fn handle(&mut self, now: SimTime, e: u32, s: &mut Scheduler<u32>) {
+            self.0.push((now.0, e));
+            if e == 1 {
+                // An entry made now (due at 5), woken lazily later at its own place.
+                self.1 = Some(s.reserve_seq());
+                s.schedule_in(1, 2);
+                s.schedule_in(5, 4);
+            } else if e == 2 {
+                let q = self.1.take().unwrap();
+                s.schedule_at_seq(SimTime(5), q, 9);
+            }
+        }
+    }
+
+    // SPEC R0: at t=5, 3 was scheduled first, then the entry was made, then 4; the wake-up 9,
+    // scheduled at t=1, keeps the entry's place between 3 and 4.
+    #[test]
+    fn a_reserved_sequence_orders_a_late_wake_up() {
+        let mut eng = Engine::new();
+        eng.schedule(SimTime(0), 1);
+        eng.schedule(SimTime(5), 3);
+        let mut log = Late(vec![], None);
+        eng.run_until(&mut log, SimTime(100));
+        assert_eq!(log.0, vec![(0, 1), (1, 2), (5, 3), (5, 9), (5, 4)]);
     }
 
     #[test]

@@ -107,6 +107,13 @@ pub enum FailWhy {
     },
     /// The API server was unavailable.
     ApiUnavailable,
+    /// Build failed: a `postBuild.substituteFrom` object does not exist (R5b).
+    SubstituteMissing {
+        /// The Kustomization.
+        object: ObjectId,
+        /// Index in its `substitute_from`.
+        index: usize,
+    },
 }
 
 /// How a reconcile ended.
@@ -121,6 +128,9 @@ pub enum Outcome {
     Suspended,
     /// Source has no artifact yet (R5).
     ArtifactNotReady,
+    /// The source object does not exist yet (R5): Ready=False ArtifactFailed, retry after
+    /// retryInterval (HelmRelease: backoff).
+    SourceNotFound,
     /// A dependency was not Ready (R6).
     DependencyNotReady {
         /// The first dependency found not Ready.
@@ -197,6 +207,9 @@ pub struct Run {
     pub outcome: Outcome,
     /// Apply/install attempt number (0-based) when it did real work.
     pub attempt: Option<u32>,
+    /// When it began posting its event to an unreachable notification-controller (R19): the
+    /// worker is held from then to `end_ms`.
+    pub event_ms: Option<u64>,
 }
 
 /// A workload's status at the end of the run.
@@ -292,6 +305,9 @@ impl Trace {
     }
 }
 
+/// Number of critical-path categories.
+pub const N_CATEGORIES: usize = 9;
+
 /// What Monte Carlo keeps of one trial (no per-event data).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrialSummary {
@@ -302,7 +318,7 @@ pub struct TrialSummary {
     /// Objects on the critical path.
     pub critical: Vec<ObjectId>,
     /// Critical-path ms per category.
-    pub per_category_ms: [u64; 8],
+    pub per_category_ms: [u64; N_CATEGORIES],
     /// Root cause of the first stuck object (stuck trials only).
     pub stuck_root: Option<String>,
     /// Engine events handled.

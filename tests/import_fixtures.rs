@@ -387,7 +387,12 @@ fn substitute_from_order_secrets_and_invalid_fields() {
         "no fault injected by a chart name:\n{yaml}"
     );
     assert!(yaml.contains(
-        "bootstrap:\n  - {kind: \"Secret\", name: \"bootstrap-secret\", namespace: \"flux-system\"}  # cluster/secret.yaml:1\n"
+        "\n  - {kind: \"Secret\", name: \"bootstrap-secret\", namespace: \"flux-system\"}  # cluster/secret.yaml:1\n"
+    ), "{yaml}");
+    // Nothing creates `nowhere`: a cluster that bootstraps has it, so it is assumed created
+    // before Flux, marked as a guess, and the warning says how to see the build fail instead.
+    assert!(yaml.contains(
+        "bootstrap:\n  - {kind: \"Secret\", name: \"nowhere\", namespace: \"flux-system\"}  # cluster/ks.yaml:1 GUESSED: nothing in the repository creates it"
     ), "{yaml}");
     assert!(yaml.contains("      substituteFrom:\n        - {kind: \"ConfigMap\", name: \"late-vars\"}\n        - {kind: \"Secret\", name: \"sealed\"}\n        - {kind: \"Secret\", name: \"nowhere\"}\n        - {kind: \"Secret\", name: \"maybe\", optional: true}\n"), "{yaml}");
     assert!(yaml.contains("      - {kind: \"ConfigMap\", name: \"late-vars\", namespace: \"flux-system\"}  # config/vars.yaml:1\n"), "{yaml}");

@@ -3,7 +3,7 @@
 //! [0, makespan] exactly; each carries a category.
 
 use crate::model::{Model, ObjectId};
-use crate::trace::{Cause, Outcome, Trace};
+use crate::trace::{Cause, Outcome, Trace, N_CATEGORIES};
 use serde::Serialize;
 
 /// Where time goes.
@@ -26,11 +26,13 @@ pub enum Category {
     HealthWait,
     /// Waiting for a retry timer after a failure.
     RetryWait,
+    /// A worker held posting an event to an unreachable notification-controller (R19).
+    EventWait,
 }
 
 impl Category {
     /// All categories in report order.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; N_CATEGORIES] = [
         Category::PreFlux,
         Category::SourceWait,
         Category::QueueWait,
@@ -39,6 +41,7 @@ impl Category {
         Category::Apply,
         Category::HealthWait,
         Category::RetryWait,
+        Category::EventWait,
     ];
     /// Human name.
     #[must_use]
@@ -52,6 +55,7 @@ impl Category {
             Category::Apply => "apply",
             Category::HealthWait => "health wait",
             Category::RetryWait => "retry wait",
+            Category::EventWait => "event recording (notification-controller unreachable)",
         }
     }
     /// snake_case key.
@@ -66,6 +70,7 @@ impl Category {
             Category::Apply => "apply",
             Category::HealthWait => "health_wait",
             Category::RetryWait => "retry_wait",
+            Category::EventWait => "event_wait",
         }
     }
     /// Index in [`Category::ALL`].
@@ -100,8 +105,8 @@ pub struct CriticalPath {
 impl CriticalPath {
     /// Milliseconds per category, indexed by [`Category::index`].
     #[must_use]
-    pub fn per_category(&self) -> [u64; 8] {
-        let mut out = [0u64; 8];
+    pub fn per_category(&self) -> [u64; N_CATEGORIES] {
+        let mut out = [0u64; N_CATEGORIES];
         for s in &self.segments {
             out[s.category.index()] += s.end_ms - s.start_ms;
         }
@@ -190,6 +195,9 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
         let rr = &w.t.runs[r];
         let o = rr.object;
         // Inside the run: health wait then apply (a failed run may end inside apply).
+        if let Some(ev) = rr.event_ms {
+            w.seg(ev, Category::EventWait, Some(o));
+        }
         let end = rr.end_ms.unwrap_or(w.cursor);
         let apply_end = rr.apply_end_ms.unwrap_or(end).min(w.cursor);
         if apply_end < w.cursor {
@@ -304,6 +312,9 @@ fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
                         }
                     }
                     w.seg(fend, cat, Some(o));
+                    if let Some(ev) = fr.event_ms {
+                        w.seg(ev, Category::EventWait, Some(o));
+                    }
                     // The failed/previous run's own phases.
                     let apply_end = fr.apply_end_ms.unwrap_or(fend);
                     w.seg(apply_end, Category::HealthWait, Some(o));

@@ -174,7 +174,55 @@ impl<'a> Ex<'a> {
                 Some(Target::Object(object)),
             ),
             FailWhy::ApiUnavailable => ("the API server was unavailable".into(), None),
+            FailWhy::SubstituteMissing { object, index } => self.substitute_text(object, index),
         }
+    }
+
+    /// R5b: what keeps a substituteFrom object from existing.
+    fn substitute_text(&self, object: ObjectId, index: usize) -> (String, Option<Target>) {
+        let r = &self.m.objects[object].substitute_from[index];
+        let head = format!(
+            "build failed: postBuild.substituteFrom {} does not exist",
+            r.canonical
+        );
+        match r.workload.map(|w| (w, self.m.workloads[w].owner)) {
+            None => (
+                format!("{head}: nothing creates it (no Kustomization or HelmRelease applies it and it is not in bootstrap)"),
+                None,
+            ),
+            Some((_, Owner::Object(x))) if x == object => (
+                format!("{head}: only {} itself applies it, after the build that needs it", self.oname(object)),
+                None,
+            ),
+            Some((w, _)) => (head, Some(Target::Workload(w))),
+        }
+    }
+
+    /// A Helm install failure after the release was stored: a webhook rejects the create
+    /// (R12), not a dry-run.
+    fn install_why_text(&self, why: FailWhy) -> (String, Option<Target>) {
+        match why {
+            FailWhy::WebhookNotReady { workload } => {
+                let hook = self.m.workloads[workload].webhook;
+                (
+                    format!(
+                        "create of {} rejected by webhook {} (not ready)",
+                        self.wname(workload),
+                        hook.map(|h| self.wname(h)).unwrap_or_default()
+                    ),
+                    hook.map(Target::Workload),
+                )
+            }
+            _ => self.why_text(why),
+        }
+    }
+
+    /// R19: the last run is held posting its event.
+    fn posting_event(&self, o: ObjectId) -> bool {
+        self.t
+            .runs_of(o)
+            .last()
+            .is_some_and(|r| self.t.runs[*r].event_ms.is_some())
     }
 
     /// The first pre-Flux step that never became ready (the one Flux is waiting for).
@@ -223,6 +271,14 @@ impl<'a> Ex<'a> {
                     .unwrap_or_default();
                 Step::end(format!("{name} is waiting for an artifact from {s}{next}"))
             }
+            Some(Outcome::SourceNotFound) => {
+                let src = self.m.objects[o].source.map(|s| &self.m.sources[s]);
+                let s = src.map(|s| s.canonical.clone()).unwrap_or_default();
+                Step::to(
+                    format!("{name} is waiting for source {s}, which does not exist yet{next}"),
+                    src.and_then(|s| s.created_by).map(Target::Workload),
+                )
+            }
             Some(Outcome::ChartNotReady) => {
                 Step::end(format!("{name} is waiting for its HelmChart{next}"))
             }
@@ -234,9 +290,13 @@ impl<'a> Ex<'a> {
                 Some(Target::Object(dependency)),
             ),
             Some(Outcome::Stalled { why }) => {
-                let (txt, tgt) = self.why_text(why);
+                let (txt, tgt) = self.install_why_text(why);
                 Step::to(format!("{name} is Stalled (RetriesExceeded) after install failure: {txt}; nothing retries it"), tgt)
             }
+            Some(Outcome::InProgress) if self.posting_event(o) => Step::to(
+                format!("{name} holds its worker posting an event to notification-controller, which is unreachable"),
+                self.m.notification.until_ready.map(|(w, _)| Target::Workload(w)),
+            ),
             Some(Outcome::InProgress) => Step::to(
                 format!("{name} is reconciling (health check / Helm wait in progress)"),
                 self.pending_target(o),
@@ -254,7 +314,11 @@ impl<'a> Ex<'a> {
                     Outcome::InstallFailed { why } => ("install failed", why),
                     _ => ("failed", FailWhy::ApiUnavailable),
                 };
-                let (txt, tgt) = self.why_text(why);
+                let (txt, tgt) = if matches!(oc, Outcome::InstallFailed { .. }) {
+                    self.install_why_text(why)
+                } else {
+                    self.why_text(why)
+                };
                 Step::to(format!("{name}: {verb}: {txt}; retry timer{next}"), tgt)
             }
         }

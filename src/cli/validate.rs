@@ -22,5 +22,8 @@ pub fn run(a: Args) -> CmdResult {
         m.edge_count(),
         m.workloads.len()
     ))?;
+    for n in fluxsim::model::gate_notes(&m.kustomize, &m.helm) {
+        say(&format!("feature gate {n}\n"))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,16 +1,15 @@
 //! The HelmRelease reconcile (R11–R13; flux-semantics.md §4, steps H1–H11).
 
+use super::events::Next;
 use super::{
-    Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
+    rate_limit_delay, Ev, KStatus, Step, World, HEALTH_POLL_MS, MIN_RETRY_DELAY_MS, STAGE_POLL_MS,
+    STAGE_TIMEOUT_MS,
 };
 use crate::engine::Scheduler;
 use crate::model::ObjectId;
 use crate::rng::Purpose;
 use crate::time::SimTime;
 use crate::trace::{Cause, FailWhy, Outcome};
-
-/// HelmRelease SourceNotReady requeue (30s ± 5 %, HC ≥ 1.4).
-const CHART_REQUEUE_MS: u64 = 30_000;
 
 impl World<'_> {
     /// H1–H7, then the install/upgrade starts.
@@ -21,23 +20,16 @@ impl World<'_> {
         }
         if self.obj[o].stalled {
             // Terminal: only a spec change or a forced reconcile recovers (R12).
-            self.finish(
-                o,
-                Outcome::Stalled {
-                    why: FailWhy::ObjectFailed { object: o },
-                },
-                s,
-            );
+            let why = FailWhy::ObjectFailed { object: o };
+            self.end_run(o, Outcome::Stalled { why }, Next::Nothing, s);
             return;
         }
         // H3 (R11): the HelmChart is created before the dependency check.
-        if !self.obj[o].chart_requested {
+        if !self.obj[o].chart_requested && obj.source.is_none() {
+            // Its finalizer step, then the first fetch.
             self.obj[o].chart_requested = true;
-            let spec = obj.helm.as_ref().expect("HelmRelease has helm spec");
-            let d = spec
-                .chart_fetch
-                .sample(&mut self.key.stream(obj.hash, Purpose::Chart, 0));
-            s.schedule_in(MIN_RETRY_DELAY_MS + d, Ev::ChartReady(o));
+            self.obj[o].chart_fail_n = 1;
+            s.schedule_in(MIN_RETRY_DELAY_MS, Ev::ChartFetch(o));
         }
         // H5: dependencies, polled every requeue_dependency (no jitter, no watch).
         if let Some(&d) = obj
@@ -46,21 +38,34 @@ impl World<'_> {
             .find(|&&d| !self.obj[d].ready || self.obj[d].reconciling)
         {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
             let rq = self.m.helm.requeue_dependency;
-            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            let next = Next::After(rq, |run| Cause::DependencyPoll { run });
+            self.end_run(o, Outcome::DependencyNotReady { dependency: d }, next, s);
             return;
         }
-        // H7: chart artifact; SourceNotReady → 30s ± 5 % (plus the HelmChart watch).
+        // H6 (R5): a chartRef source object that does not exist → ArtifactFailed, an error:
+        // exponential backoff.
+        if let Some(src) = obj.source {
+            if !self.src_exists[src] {
+                self.obj[o].ready = false;
+                let next = Next::RateLimited(|run| Cause::RateLimited { run });
+                self.end_run(o, Outcome::SourceNotFound, next, s);
+                return;
+            }
+            self.obj[o].chart_ready = self.src_ready[src].is_some();
+        }
+        // H7 (R11): chart artifact; SourceNotReady → `--requeue-dependency` ± 5 % (30s by
+        // default), plus the HelmChart watch.
         if !self.obj[o].chart_ready {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::ChartNotReady, s);
-            let d = self.jitter(o, CHART_REQUEUE_MS);
-            self.requeue_after(o, d, Cause::SourcePoll { run }, s);
+            let rq = self.m.helm.requeue_dependency;
+            let next = Next::AfterJittered(rq, |run| Cause::SourcePoll { run });
+            self.end_run(o, Outcome::ChartNotReady, next, s);
             return;
         }
         // H10: Ready=Unknown, Reconciling=True; template + apply takes `apply`.
         self.obj[o].reconciling = true;
+        self.obj[o].dep_wait = false;
         let attempt = self.obj[o].attempts;
         self.obj[o].attempts += 1;
         self.trace.runs[run].attempt = Some(attempt);
@@ -71,10 +76,35 @@ impl World<'_> {
         s.schedule_in(d, Ev::Step(o, gen, Step::HrApplyDone));
     }
 
+    /// source-controller reconciles the HelmChart: during an outage of its repository the
+    /// fetch fails and backs off 750ms·2ⁿ (n not reset, §4); otherwise the chart is ready after
+    /// its fetch time.
+    pub(crate) fn chart_fetch(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let obj = &self.m.objects[o];
+        let spec = obj.helm.as_ref().expect("HelmRelease has helm spec");
+        let down = self.m.faults.chart_outages.iter().any(|(repo, a, b)| {
+            repo.as_ref()
+                .is_none_or(|r| spec.repository.as_ref() == Some(r))
+                && now >= *a
+                && now < *b
+        });
+        if down {
+            let d = rate_limit_delay(self.obj[o].chart_fail_n);
+            self.obj[o].chart_fail_n += 1;
+            s.schedule_in(d, Ev::ChartFetch(o));
+            return;
+        }
+        let d = spec
+            .chart_fetch
+            .sample(&mut self.key.stream(obj.hash, Purpose::Chart, 0));
+        s.schedule_in(d, Ev::ChartReady(o));
+    }
+
     pub(crate) fn chart_ready(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].chart_ready = true;
         let now = s.now().0;
-        self.enqueue(o, now, Cause::ChartReady, now);
+        self.enqueue(o, now, Cause::ChartReady, now, s);
     }
 
     /// Chart CRDs first (install only), waited for ≤ 60s.
@@ -127,7 +157,9 @@ impl World<'_> {
     }
 
     /// Helm builds the objects (a missing CRD fails here, before a release is stored), stores
-    /// the release, applies and waits (5s poll, fail-fast, install timeout).
+    /// the release, creates the objects (one an admission webhook rejects fails the install
+    /// after the release is stored; the others are created), then waits (5s poll, fail-fast,
+    /// install timeout). R12.
     fn hr_install(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
@@ -136,16 +168,22 @@ impl World<'_> {
             return;
         }
         if !self.obj[o].release_stored {
-            for &w in &spec.resources {
-                if let Some(why) = self.dry_run(w) {
-                    self.hr_fail_before_release(o, why, s);
-                    return;
-                }
+            if let Some(why) = spec.resources.iter().find_map(|&w| self.build_check(w)) {
+                self.hr_fail_before_release(o, why, s);
+                return;
             }
             self.obj[o].release_stored = true;
         }
+        let mut rejected = None;
         for &w in &spec.resources.clone() {
-            self.apply_workload(w, s);
+            match self.webhook_check(w) {
+                Some(why) => rejected = rejected.or(Some(why)),
+                None => self.apply_workload(w, s),
+            }
+        }
+        if let Some(why) = rejected {
+            self.hr_fail_after_release(o, why, s);
+            return;
         }
         let run = self.obj[o].running.expect("running");
         self.trace.runs[run].apply_end_ms = Some(now);
@@ -198,16 +236,15 @@ impl World<'_> {
 
     fn hr_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].install_failures = 0;
-        let run = self.finish(o, Outcome::Ready, s);
-        self.mark_ready(o, run, s);
+        self.end_run(o, Outcome::Ready, Next::Ready, s);
     }
 
     /// Failure before a release is stored: an error → exponential backoff 750ms·2ⁿ ≤ 15m.
     fn hr_fail_before_release(&mut self, o: ObjectId, why: FailWhy, s: &mut Scheduler<Ev>) {
         self.obj[o].ready = false;
         self.obj[o].reconciling = false;
-        let run = self.finish(o, Outcome::InstallFailedBeforeRelease { why }, s);
-        self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+        let next = Next::RateLimited(|run| Cause::RateLimited { run });
+        self.end_run(o, Outcome::InstallFailedBeforeRelease { why }, next, s);
     }
 
     /// Failure after the release is stored (wait timeout, failed resource), R12.
@@ -217,23 +254,33 @@ impl World<'_> {
         self.obj[o].ready = false;
         if spec.retry_on_failure {
             // Reconciling stays True (ProgressingWithRetry): a parent sees InProgress.
-            let run = self.finish(o, Outcome::InstallFailed { why }, s);
-            let d = self.jitter(o, spec.strategy_retry_interval);
-            self.requeue_after(o, d, Cause::Retry { run }, s);
+            let next =
+                Next::AfterJittered(spec.strategy_retry_interval, |run| Cause::Retry { run });
+            self.end_run(o, Outcome::InstallFailed { why }, next, s);
         } else if self.obj[o].install_failures > spec.retries {
-            // Default remediation: retries exhausted → Stalled, TerminalError, never requeued.
+            // Retries exhausted → Stalled, TerminalError, never requeued; with
+            // remediateLastFailure the failed release is uninstalled first.
+            if spec.remediate_last_failure {
+                self.hr_uninstall(o, s);
+            }
             self.obj[o].stalled = true;
             self.obj[o].reconciling = false;
-            self.finish(o, Outcome::Stalled { why }, s);
+            self.end_run(o, Outcome::Stalled { why }, Next::Nothing, s);
         } else {
             // Uninstall remediation, then Requeue:true (rate-limited) → reinstall.
             self.obj[o].reconciling = false;
-            self.obj[o].release_stored = false;
-            for w in spec.resources.clone() {
-                self.uninstall_workload(w);
-            }
-            let run = self.finish(o, Outcome::InstallFailed { why }, s);
-            self.requeue_rate_limited(o, Cause::RateLimited { run }, s);
+            self.hr_uninstall(o, s);
+            let next = Next::RateLimited(|run| Cause::RateLimited { run });
+            self.end_run(o, Outcome::InstallFailed { why }, next, s);
+        }
+    }
+
+    /// Helm uninstall: the release and every object it created go away.
+    fn hr_uninstall(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
+        self.obj[o].release_stored = false;
+        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        for w in spec.resources.clone() {
+            self.uninstall_workload(w, s);
         }
     }
 }

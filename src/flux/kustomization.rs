@@ -1,5 +1,6 @@
 //! The Kustomization reconcile (R4–R10; flux-semantics.md §3, steps S1–S14).
 
+use super::events::Next;
 use super::{
     Ev, KStatus, Step, World, ARTIFACT_REQUEUE_MS, HEALTH_POLL_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
 };
@@ -15,12 +16,21 @@ impl World<'_> {
         if self.common_prelude(o, run, s) {
             return;
         }
+        // S4 (R5): a missing source object is a failure: retry after retryInterval (the
+        // artifact watch rescues it earlier).
+        if obj.source.is_some_and(|src| !self.src_exists[src]) {
+            self.obj[o].ready = false;
+            let ri = self.m.objects[o].retry_interval;
+            let next = Next::After(ri, |run| Cause::SourcePoll { run });
+            self.end_run(o, Outcome::SourceNotFound, next, s);
+            return;
+        }
         // S5 (R5): the source's artifact must exist.
         if let Some(src) = obj.source {
             if self.src_ready[src].is_none() {
                 self.obj[o].ready = false;
-                self.finish(o, Outcome::ArtifactNotReady, s);
-                self.requeue_after(o, ARTIFACT_REQUEUE_MS, Cause::SourcePoll { run }, s);
+                let next = Next::After(ARTIFACT_REQUEUE_MS, |run| Cause::SourcePoll { run });
+                self.end_run(o, Outcome::ArtifactNotReady, next, s);
                 return;
             }
         }
@@ -31,13 +41,25 @@ impl World<'_> {
             .find(|&&d| !self.obj[d].ready || self.obj[d].reconciling)
         {
             self.obj[o].ready = false;
-            self.finish(o, Outcome::DependencyNotReady { dependency: d }, s);
             let rq = self.m.kustomize.requeue_dependency;
-            self.requeue_after(o, rq, Cause::DependencyPoll { run }, s);
+            let next = Next::After(rq, |run| Cause::DependencyPoll { run });
+            self.end_run(o, Outcome::DependencyNotReady { dependency: d }, next, s);
+            return;
+        }
+        // S9 (R5b): a substituteFrom object that does not exist and is not optional fails the
+        // build (taken to fail at once: the build's time is in `apply`).
+        if let Some(index) = obj
+            .substitute_from
+            .iter()
+            .position(|r| !r.optional && r.workload.is_none_or(|w| self.wl[w].applied_at.is_none()))
+        {
+            let why = FailWhy::SubstituteMissing { object: o, index };
+            self.ks_fail(o, Outcome::ApplyFailed { why }, s);
             return;
         }
         // S7: Ready=Unknown, Reconciling=True.
         self.obj[o].reconciling = true;
+        self.obj[o].dep_wait = false;
         let attempt = self.obj[o].attempts;
         self.obj[o].attempts += 1;
         self.trace.runs[run].attempt = Some(attempt);
@@ -170,23 +192,24 @@ impl World<'_> {
         self.ks_health_poll(o, s);
     }
 
-    /// One health poll: all Current → Ready; one Failed → fail fast; else poll again in 5s,
-    /// until `timeout` after the first poll.
+    /// One health poll: all Current → Ready; one Failed → fail fast (with the
+    /// `DisableFailFastBehavior` gate: only once nothing is InProgress any more); else poll
+    /// again in 5s, until `timeout` after the first poll.
     pub(crate) fn ks_health_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let mut all = true;
+        let mut in_progress = false;
         let mut failed = None;
         for t in self.health_targets(o) {
             match self.kstatus(t, now) {
                 KStatus::Failed => {
-                    failed = Some(t);
-                    break;
+                    failed = failed.or(Some(t));
                 }
-                KStatus::InProgress => all = false,
+                KStatus::InProgress => in_progress = true,
                 KStatus::Current => {}
             }
         }
-        if let Some(t) = failed {
+        let fail_fast = !self.m.kustomize.disable_fail_fast;
+        if let Some(t) = failed.filter(|_| fail_fast || !in_progress) {
             let why = match t {
                 Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },
                 Target::Object(x) => FailWhy::ObjectFailed { object: x },
@@ -194,7 +217,7 @@ impl World<'_> {
             self.ks_fail(o, Outcome::HealthCheckFailed { why }, s);
             return;
         }
-        if all {
+        if !in_progress && failed.is_none() {
             self.ks_succeed(o, s);
             return;
         }
@@ -228,16 +251,14 @@ impl World<'_> {
 
     /// S14 (R10): Ready=True, requeue after interval ± 5 %.
     fn ks_succeed(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
-        let run = self.finish(o, Outcome::Ready, s);
-        self.mark_ready(o, run, s);
+        self.end_run(o, Outcome::Ready, Next::Ready, s);
     }
 
     /// S13 (R10): Ready=False, requeue after retryInterval, flat.
     pub(crate) fn ks_fail(&mut self, o: ObjectId, outcome: Outcome, s: &mut Scheduler<Ev>) {
         self.obj[o].ready = false;
         self.obj[o].reconciling = false;
-        let run = self.finish(o, outcome, s);
         let ri = self.m.objects[o].retry_interval;
-        self.requeue_after(o, ri, Cause::Retry { run }, s);
+        self.end_run(o, outcome, Next::After(ri, |run| Cause::Retry { run }), s);
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! Depends on `model`, `engine`, `trace`, `rng`, `dist`, `time`; never on `analysis` or `report`.
 
+mod events;
 mod helmrelease;
 mod kustomization;
+mod source;
 mod workload;
 
 use crate::engine::{Engine, Handler, Scheduler};
@@ -47,6 +49,7 @@ pub enum Ev {
     Wake,
     SourceFetch(SourceId),
     SourceArtifact(SourceId),
+    ChartFetch(ObjectId),
     ChartReady(ObjectId),
     Step(ObjectId, u32, Step),
     WlStart(WorkloadId, u32),
@@ -69,6 +72,7 @@ pub enum Step {
     HrCrdPoll { started: u64 },
     HrWaitPoll,
     HrWaitTimeout,
+    EventPosted,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +90,8 @@ pub(crate) struct ObjState {
     ready: bool,
     reconciling: bool,
     stalled: bool,
+    /// Ready=False with reason DependencyNotReady (what the dependency watch looks for, R3).
+    dep_wait: bool,
     rl_n: u32,
     attempts: u32,
     jitter_n: u32,
@@ -94,9 +100,13 @@ pub(crate) struct ObjState {
     followup: Option<Entry>,
     running: Option<usize>,
     health_start: u64,
+    /// The outcome and follow-up of a run whose event post holds its worker (R19).
+    deferred: Option<(Outcome, events::Next)>,
     // HelmRelease
     chart_requested: bool,
     chart_ready: bool,
+    /// The HelmChart's rate-limiter count (not reset between its failures).
+    chart_fail_n: u32,
     install_failures: u32,
     release_stored: bool,
 }
@@ -133,8 +143,6 @@ pub(crate) struct CtlState {
     /// its object's `pending` has the same sequence number.
     queue: BinaryHeap<Reverse<(u64, u64, ObjectId)>>,
     down_until: u64,
-    /// Earliest outstanding Wake event, if any.
-    wake_at: Option<u64>,
 }
 
 /// kstatus of a health-check target (R13, R15).
@@ -155,11 +163,14 @@ pub(crate) struct World<'m> {
     pub(crate) obj: Vec<ObjState>,
     pub(crate) wl: Vec<WlState>,
     pub(crate) src_ready: Vec<Option<u64>>,
+    /// The source object exists (declared at start, or applied by its creator, R5).
+    pub(crate) src_exists: Vec<bool>,
     pub(crate) src_fail_n: Vec<u32>,
     pub(crate) ctl: [CtlState; 2],
     pub(crate) trace: Trace,
     pub(crate) remaining: usize,
-    pub(crate) seq: u64,
+    /// Earliest outstanding Wake event (time, sequence), if any.
+    wake: Option<(u64, u64)>,
     pub(crate) bootstrap_step: usize,
 }
 
@@ -177,7 +188,6 @@ impl<'m> World<'m> {
             free: p.concurrent,
             queue: BinaryHeap::new(),
             down_until: 0,
-            wake_at: None,
         };
         World {
             m,
@@ -185,6 +195,7 @@ impl<'m> World<'m> {
             obj: vec![ObjState::default(); n],
             wl: vec![WlState::default(); m.workloads.len()],
             src_ready: vec![None; m.sources.len()],
+            src_exists: vec![false; m.sources.len()],
             src_fail_n: vec![0; m.sources.len()],
             ctl: [mk(&m.kustomize), mk(&m.helm)],
             trace: Trace {
@@ -195,7 +206,7 @@ impl<'m> World<'m> {
                 ..Trace::default()
             },
             remaining: n,
-            seq: 0,
+            wake: None,
             bootstrap_step: 0,
         }
     }
@@ -209,56 +220,84 @@ impl<'m> World<'m> {
     }
 
     /// Adds an object to its controller's work queue (R2): one pending entry per object, the
-    /// earlier ready time wins; while it runs, one follow-up run is remembered.
-    pub(crate) fn enqueue(&mut self, o: ObjectId, ready_at: u64, cause: Cause, cause_ms: u64) {
-        let st = &mut self.obj[o];
-        if !st.created {
+    /// earlier ready time wins; while it runs, one follow-up run is remembered. The entry takes
+    /// its place in the one order of the simulation now, when the add is made (R0).
+    pub(crate) fn enqueue(
+        &mut self,
+        o: ObjectId,
+        ready_at: u64,
+        cause: Cause,
+        cause_ms: u64,
+        s: &mut Scheduler<Ev>,
+    ) {
+        if !self.obj[o].created {
             return;
         }
-        self.seq += 1;
         let e = Entry {
             ready_at,
-            seq: self.seq,
+            seq: s.reserve_seq(),
             cause,
             cause_ms,
         };
+        self.enqueue_entry(o, e);
+    }
+
+    fn enqueue_entry(&mut self, o: ObjectId, e: Entry) {
+        let st = &mut self.obj[o];
         if st.running.is_some() {
-            if st.followup.is_none_or(|f| ready_at < f.ready_at) {
+            if st.followup.is_none_or(|f| e.ready_at < f.ready_at) {
                 st.followup = Some(e);
             }
             return;
         }
-        let c = ci(self.m.objects[o].kind);
-        if let Some(p) = st.pending {
-            if ready_at >= p.ready_at {
-                return;
-            }
-        }
-        st.pending = Some(e);
-        self.ctl[c].queue.push(Reverse((ready_at, e.seq, o)));
-    }
-
-    fn dispatch(&mut self, c: usize, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        if now < self.ctl[c].down_until {
+        if st.pending.is_some_and(|p| e.ready_at >= p.ready_at) {
             return;
         }
-        if self.ctl[c].wake_at.is_some_and(|w| w <= now) {
-            self.ctl[c].wake_at = None;
+        st.pending = Some(e);
+        let c = ci(self.m.objects[o].kind);
+        self.ctl[c].queue.push(Reverse((e.ready_at, e.seq, o)));
+    }
+
+    /// The live head of controller `c`'s queue (stale entries are dropped on the way).
+    fn live_head(&mut self, c: usize) -> Option<(u64, u64, ObjectId)> {
+        while let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() {
+            if self.obj[o].pending.is_some_and(|p| p.seq == seq) {
+                return Some((ready_at, seq, o));
+            }
+            self.ctl[c].queue.pop();
         }
-        while self.ctl[c].free > 0 {
-            let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() else {
+        None
+    }
+
+    /// Hands due entries to free workers in the one order of the simulation (R0): an entry
+    /// runs when its (ready time, add sequence) comes before the next pending event; an entry
+    /// due later gets one lazy Wake that carries the entry's own sequence number.
+    fn dispatch(&mut self, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let cur = (now, s.current_seq());
+        if self.wake.is_some_and(|w| w <= cur) {
+            self.wake = None;
+        }
+        loop {
+            let mut best: Option<(u64, u64, ObjectId, usize)> = None;
+            for c in 0..2 {
+                if now < self.ctl[c].down_until || self.ctl[c].free == 0 {
+                    continue;
+                }
+                if let Some((r, q, o)) = self.live_head(c) {
+                    if best.is_none_or(|b| (r, q) < (b.0, b.1)) {
+                        best = Some((r, q, o, c));
+                    }
+                }
+            }
+            let Some((ready_at, seq, o, c)) = best else {
                 break;
             };
-            if self.obj[o].pending.is_none_or(|p| p.seq != seq) {
-                self.ctl[c].queue.pop();
-                continue;
-            }
-            if ready_at > now {
-                // One Wake for the earliest future entry (a worker freed also dispatches).
-                if self.ctl[c].wake_at.is_none_or(|w| ready_at < w) {
-                    self.ctl[c].wake_at = Some(ready_at);
-                    s.schedule(SimTime(ready_at), Ev::Wake);
+            let next = s.next_key().map(|(t, q)| (t.0, q));
+            if ready_at > now || next.is_some_and(|n| (ready_at, seq) > n) {
+                if self.wake.is_none_or(|w| (ready_at, seq) < w) {
+                    self.wake = Some((ready_at, seq));
+                    s.schedule_at_seq(SimTime(ready_at), seq, Ev::Wake);
                 }
                 break;
             }
@@ -268,24 +307,30 @@ impl<'m> World<'m> {
                 .pending
                 .take()
                 .expect("queued object has an entry");
-            let run = self.trace.runs.len();
-            self.trace.runs.push(Run {
-                object: o,
-                queued_ms: e.ready_at,
-                cause: e.cause,
-                cause_ms: e.cause_ms,
-                start_ms: now,
-                apply_end_ms: None,
-                end_ms: None,
-                outcome: Outcome::InProgress,
-                attempt: None,
-            });
-            self.obj[o].running = Some(run);
-            self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
-            match self.m.objects[o].kind {
-                ObjKind::Kustomization => self.ks_start(o, run, s),
-                ObjKind::HelmRelease => self.hr_start(o, run, s),
-            }
+            self.start_run(o, e, s);
+        }
+    }
+
+    fn start_run(&mut self, o: ObjectId, e: Entry, s: &mut Scheduler<Ev>) {
+        let now = s.now().0;
+        let run = self.trace.runs.len();
+        self.trace.runs.push(Run {
+            object: o,
+            queued_ms: e.ready_at,
+            cause: e.cause,
+            cause_ms: e.cause_ms,
+            start_ms: now,
+            apply_end_ms: None,
+            end_ms: None,
+            outcome: Outcome::InProgress,
+            attempt: None,
+            event_ms: None,
+        });
+        self.obj[o].running = Some(run);
+        self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
+        match self.m.objects[o].kind {
+            ObjKind::Kustomization => self.ks_start(o, run, s),
+            ObjKind::HelmRelease => self.hr_start(o, run, s),
         }
     }
 
@@ -296,15 +341,23 @@ impl<'m> World<'m> {
             .running
             .take()
             .expect("finish of a running object");
+        let st = &mut self.obj[o];
+        st.dep_wait = match outcome {
+            Outcome::DependencyNotReady { .. } => true,
+            // Runs that do not patch the Ready condition.
+            Outcome::FinalizerAdded | Outcome::ApiUnavailable | Outcome::Suspended => st.dep_wait,
+            _ => false,
+        };
         let r = &mut self.trace.runs[run];
         r.end_ms = Some(now);
         r.outcome = outcome;
         if r.apply_end_ms.is_none() && matches!(outcome, Outcome::Ready) {
-            r.apply_end_ms = Some(now);
+            r.apply_end_ms = Some(r.event_ms.unwrap_or(now));
         }
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
+        // The follow-up keeps the time and place of the add that asked for it (R0, R2).
         if let Some(f) = self.obj[o].followup.take() {
-            self.enqueue(o, f.ready_at, f.cause, f.cause_ms);
+            self.enqueue_entry(o, f);
         }
         run
     }
@@ -347,7 +400,7 @@ impl<'m> World<'m> {
         let d = rate_limit_delay(self.obj[o].rl_n);
         self.obj[o].rl_n += 1;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now);
+        self.enqueue(o, now + d, cause, now, s);
     }
 
     /// `RequeueAfter` with no error: the rate limiter forgets the object.
@@ -360,7 +413,7 @@ impl<'m> World<'m> {
     ) {
         self.obj[o].rl_n = 0;
         let now = s.now().0;
-        self.enqueue(o, now + d, cause, now);
+        self.enqueue(o, now + d, cause, now, s);
     }
 
     /// d·(1 + 0.05·U[−1, 1]) with a keyed draw.
@@ -394,15 +447,15 @@ impl<'m> World<'m> {
         let interval = self.m.objects[o].interval;
         let d = self.jitter(o, interval);
         self.requeue_after(o, d, Cause::Interval { run }, s);
-        // What-if (R3): the proposed dependency watch enqueues dependents at once.
+        // What-if (R3): the proposed dependency watch enqueues at once only the dependents whose
+        // Ready condition is False with reason DependencyNotReady.
         for &d in &self.m.dependents[o] {
-            let dk = self.m.objects[d].kind;
-            let watch = match dk {
+            let watch = match self.m.objects[d].kind {
                 ObjKind::Kustomization => self.m.kustomize.watch_dependencies,
                 ObjKind::HelmRelease => self.m.helm.watch_dependencies,
             };
-            if watch {
-                self.enqueue(d, now, Cause::DependencyReady { run }, now);
+            if watch && self.obj[d].dep_wait {
+                self.enqueue(d, now, Cause::DependencyReady { run }, now, s);
             }
         }
     }
@@ -414,7 +467,7 @@ impl<'m> World<'m> {
         }
         self.obj[o].created = true;
         let now = s.now().0;
-        self.enqueue(o, now, cause, now);
+        self.enqueue(o, now, cause, now, s);
     }
 
     /// kstatus of a health-check target (R13, R15).
@@ -437,14 +490,9 @@ impl<'m> World<'m> {
     fn flux_start(&mut self, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         self.trace.flux_start_ms = now;
-        for (i, src) in self.m.sources.iter().enumerate() {
-            if src.fetch.is_none() {
-                self.src_ready[i] = Some(now);
-                self.trace.source_ready_ms[i] = Some(now);
-            } else {
-                // Finalizer step, then the first fetch (R4).
-                self.src_fail_n[i] = 1;
-                s.schedule_in(MIN_RETRY_DELAY_MS, Ev::SourceFetch(i));
+        for i in 0..self.m.sources.len() {
+            if self.m.sources[i].created_by.is_none() {
+                self.source_create(i, s);
             }
         }
         let order = self.m.init_order.clone();
@@ -462,44 +510,6 @@ impl<'m> World<'m> {
         }
     }
 
-    fn source_fetch(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        let down = self
-            .m
-            .faults
-            .git_outages
-            .iter()
-            .any(|(src, a, b)| src.is_none_or(|x| x == i) && now >= *a && now < *b);
-        if down {
-            let d = rate_limit_delay(self.src_fail_n[i]);
-            self.src_fail_n[i] += 1;
-            s.schedule_in(d, Ev::SourceFetch(i));
-            return;
-        }
-        let src = &self.m.sources[i];
-        let attempt = self.src_fail_n[i];
-        let d = src.fetch.as_ref().map_or(0, |f| {
-            f.sample(&mut self.key.stream(src.hash, Purpose::Fetch, attempt))
-        });
-        s.schedule_in(d, Ev::SourceArtifact(i));
-    }
-
-    fn source_artifact(&mut self, i: SourceId, s: &mut Scheduler<Ev>) {
-        let now = s.now().0;
-        if self.src_ready[i].is_some() {
-            return;
-        }
-        self.src_ready[i] = Some(now);
-        self.trace.source_ready_ms[i] = Some(now);
-        // The watch enqueues every Kustomization on this source (R5).
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].source == Some(i) {
-                self.enqueue(o, now, Cause::SourceArrived { source: i }, now);
-            }
-        }
-    }
-
     fn restart(&mut self, k: ObjKind, down: u64, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         let c = ci(k);
@@ -511,6 +521,7 @@ impl<'m> World<'m> {
             st.gen = st.gen.wrapping_add(1);
             st.pending = None;
             st.followup = None;
+            st.deferred = None;
             if let Some(run) = st.running.take() {
                 let r = &mut self.trace.runs[run];
                 r.end_ms = Some(now);
@@ -518,7 +529,6 @@ impl<'m> World<'m> {
             }
         }
         self.ctl[c].queue.clear();
-        self.ctl[c].wake_at = None;
         self.ctl[c].free = match k {
             ObjKind::Kustomization => self.m.kustomize.concurrent,
             ObjKind::HelmRelease => self.m.helm.concurrent,
@@ -532,7 +542,7 @@ impl<'m> World<'m> {
         let order = self.m.init_order.clone();
         for o in order {
             if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
-                self.enqueue(o, now, Cause::Restart, now);
+                self.enqueue(o, now, Cause::Restart, now, s);
             }
         }
     }
@@ -599,6 +609,7 @@ impl Handler for World<'_> {
             Ev::Wake => {}
             Ev::SourceFetch(i) => self.source_fetch(i, s),
             Ev::SourceArtifact(i) => self.source_artifact(i, s),
+            Ev::ChartFetch(o) => self.chart_fetch(o, s),
             Ev::ChartReady(o) => self.chart_ready(o, s),
             Ev::Step(o, gen, step) => {
                 if self.obj[o].gen == gen && self.obj[o].running.is_some() {
@@ -613,6 +624,7 @@ impl Handler for World<'_> {
                         Step::HrCrdPoll { started } => self.hr_crd_poll(o, started, s),
                         Step::HrWaitPoll => self.hr_wait_poll(o, s),
                         Step::HrWaitTimeout => self.hr_wait_timeout(o, s),
+                        Step::EventPosted => self.event_posted(o, s),
                     }
                 }
             }
@@ -635,8 +647,7 @@ impl Handler for World<'_> {
             Ev::Restart(k, down) => self.restart(k, down, s),
             Ev::RestartUp(k) => self.restart_up(k, s),
         }
-        self.dispatch(0, s);
-        self.dispatch(1, s);
+        self.dispatch(s);
     }
     fn done(&self) -> bool {
         self.remaining == 0

@@ -28,9 +28,16 @@ pub const PROGRESS_DEADLINE_MS: u64 = 600_000;
 pub const BACKOFF_RESET_MS: u64 = 600_000;
 
 impl World<'_> {
-    /// Server-side dry-run of one object (R7): its CRD established, its webhook ready, its
-    /// namespace present.
+    /// Server-side dry-run of one object (R7): its namespace present, its CRD established
+    /// ([`Self::build_check`]), its webhook ready ([`Self::webhook_check`]).
     pub(crate) fn dry_run(&self, w: WorkloadId) -> Option<FailWhy> {
+        self.build_check(w).or_else(|| self.webhook_check(w))
+    }
+
+    /// What fails before anything is created: the namespace is missing, or the kind is unknown
+    /// because its CRD is not established (Helm: `KubeClient.Build`, before the release is
+    /// stored, R12).
+    pub(crate) fn build_check(&self, w: WorkloadId) -> Option<FailWhy> {
         let wd = &self.m.workloads[w];
         if let Some(ns) = wd.namespace_obj {
             if self.wl[ns].applied_at.is_none() {
@@ -42,12 +49,14 @@ impl World<'_> {
                 return Some(FailWhy::CrdNotEstablished { workload: w });
             }
         }
-        if let Some(hook) = wd.webhook {
-            if self.wl[hook].status != WStatus::Ready {
-                return Some(FailWhy::WebhookNotReady { workload: w });
-            }
-        }
         None
+    }
+
+    /// An admission webhook the object needs is not ready: the create (or dry-run) is
+    /// rejected.
+    pub(crate) fn webhook_check(&self, w: WorkloadId) -> Option<FailWhy> {
+        let hook = self.m.workloads[w].webhook?;
+        (self.wl[hook].status != WStatus::Ready).then_some(FailWhy::WebhookNotReady { workload: w })
     }
 
     /// Applies a workload (a re-apply of an applied one is a no-op).
@@ -58,17 +67,37 @@ impl World<'_> {
         let now = s.now().0;
         self.wl[w].applied_at = Some(now);
         self.wl[w].status = WStatus::Starting;
+        if self.m.workloads[w].class == WClass::Other {
+            self.source_applied(w, s);
+        }
         self.wl_start(w, s);
     }
 
-    /// Helm uninstall remediation removes the release's objects.
-    pub(crate) fn uninstall_workload(&mut self, w: WorkloadId) {
+    /// Helm uninstall remediation removes the release's objects; whatever `needs` one of
+    /// them and runs crash-loops again (R12, R14).
+    pub(crate) fn uninstall_workload(&mut self, w: WorkloadId, s: &mut Scheduler<Ev>) {
         let st = &mut self.wl[w];
         st.gen = st.gen.wrapping_add(1);
         st.applied_at = None;
         st.status = WStatus::NotApplied;
         st.crashes = 0;
         st.job_failures = 0;
+        let now = s.now().0;
+        for x in 0..self.m.workloads.len() {
+            let xs = &self.wl[x];
+            let running = matches!(xs.status, WStatus::Ready | WStatus::Starting);
+            if !running || xs.applied_at.is_none() || !self.m.workloads[x].needs.contains(&w) {
+                continue;
+            }
+            let xs = &mut self.wl[x];
+            if xs.status == WStatus::Ready && now.saturating_sub(xs.ready_since) > BACKOFF_RESET_MS
+            {
+                xs.crashes = 0;
+            }
+            xs.gen = xs.gen.wrapping_add(1);
+            xs.crash_need = Some(w);
+            self.crash(x, s);
+        }
     }
 
     fn in_outage(&self, w: WorkloadId, t: u64) -> Option<u64> {

@@ -20,6 +20,9 @@ pub enum Known {
     /// Created before Flux: a bootstrap file (bootstrap folder, helmfile, task file, script)
     /// names it.
     PreFlux,
+    /// Nothing in the repository creates it: assumed created outside it before Flux (by hand,
+    /// a bootstrap tool, a secret manager), as a cluster that bootstraps must have it.
+    Outside,
 }
 
 /// Whether a repository file belongs to the phase before Flux: under a `bootstrap` folder, a

@@ -244,7 +244,20 @@ fn resolve_substitute_from(dir: &Path, w: &mut Walk) {
                 },
             );
         } else if !optional {
-            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("postBuild.substituteFrom {kind} `{name}` of `{}/{}` is applied by nothing in the repository: Flux fails this build until it exists (kept in the scenario; mark it `optional: true`, or list it under bootstrap: if it is created before Flux)", o.namespace, o.name) });
+            // A cluster that bootstraps has it, so it was made outside the repository (by
+            // hand, a bootstrap tool, a secret manager). Assume so, say so, and let the user
+            // remove it from bootstrap: to see the build fail.
+            w.imported.warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("GUESSED: postBuild.substituteFrom {kind} `{name}` of `{}/{}` is created by nothing in the repository; assumed created before Flux (written under bootstrap:). If your cluster does not have it, remove it from bootstrap: and Flux fails this build until it exists", o.namespace, o.name) });
+            w.held.insert(
+                key,
+                Held {
+                    data: None,
+                    known: Known::Outside,
+                    applier: None,
+                    file: o.file.clone(),
+                    line: o.line,
+                },
+            );
         }
     }
 }

@@ -346,6 +346,7 @@ impl Writer<'_> {
                     Known::External => " (made by an ExternalSecret)",
                     Known::Guessed => " GUESSED: listed but not in this copy of the repository",
                     Known::PreFlux => " assumed created before Flux: this bootstrap file names it",
+                    Known::Outside => " GUESSED: nothing in the repository creates it; assumed created before Flux",
                 };
                 let place = if h.line == 0 {
                     h.file.clone()
@@ -355,13 +356,13 @@ impl Writer<'_> {
                 let at = format!("  # {}{why}", comment(&place));
                 match h.applier {
                     Some(a)
-                        if h.known != Known::Guessed
+                        if !matches!(h.known, Known::Guessed | Known::Outside)
                             && a != i
                             && imp.objects[a].kind == "Kustomization" =>
                     {
                         self.held_res.entry(a).or_default().push(format!("{r}{at}"));
                     }
-                    Some(_) if h.known != Known::Guessed => {
+                    Some(_) if !matches!(h.known, Known::Guessed | Known::Outside) => {
                         self.bootstrap
                             .push(format!("{r}{at}; applied by its own user, assumed present"));
                     }

@@ -11,6 +11,10 @@ use crate::time::parse_duration;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
 
+mod faults;
+mod helm;
+mod ks;
+
 const DEFAULT_NS: &str = "flux-system";
 
 struct Ctx<'a> {
@@ -245,7 +249,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
     };
 
     let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
-    let ctl = |c: &mut Ctx, r: &RawController| {
+    let ctl = |c: &mut Ctx, r: &RawController, kind: ObjKind| {
         let mut p = ControllerParams::default();
         if let Some(n) = &r.concurrent {
             if n.value == 0 {
@@ -262,10 +266,13 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             p.requeue_dependency = v;
         }
         p.watch_dependencies = r.watch_dependencies.unwrap_or(false);
+        if let Some(g) = &r.feature_gates {
+            super::settings::apply_gates(kind, &mut p, &g.value);
+        }
         p
     };
-    let kustomize = ctl(&mut c, &raw.controllers.kustomize);
-    let helm = ctl(&mut c, &raw.controllers.helm);
+    let kustomize = ctl(&mut c, &raw.controllers.kustomize, ObjKind::Kustomization);
+    let helm = ctl(&mut c, &raw.controllers.helm, ObjKind::HelmRelease);
 
     // Sources.
     let mut sources = Vec::new();
@@ -300,6 +307,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             namespace: ns,
             canonical: canon,
             fetch,
+            created_by: None,
         });
     }
     if sources.is_empty() {
@@ -311,6 +319,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             namespace: DEFAULT_NS.into(),
             canonical: canon,
             fetch: None,
+            created_by: None,
         });
     }
 
@@ -337,6 +346,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
             health_checks: vec![],
             stages: [vec![], vec![], vec![]],
             helm: None,
+            substitute_from: vec![],
             line,
         }
     };
@@ -623,198 +633,28 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         workloads[wi].namespace_obj = ns_obj;
     }
 
-    // Kustomization fields.
-    let src_lookup = |name: &str, ns: &str| {
-        sources
-            .iter()
-            .position(|s| s.name == name && s.namespace == ns)
-    };
-    for (ki, k) in raw.kustomizations.iter().enumerate() {
-        let kv = &k.value;
-        let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
-        let Some(&oid) = index.get(&(ObjKind::Kustomization, ns.clone(), kv.name.value.clone()))
-        else {
-            continue;
-        };
-        let interval = c.positive(&kv.interval, "interval").unwrap_or(600_000);
-        let retry = c
-            .positive(&kv.retry_interval, "retryInterval")
-            .unwrap_or(interval);
-        let explicit_timeout = c.positive(&kv.timeout, "timeout");
-        let source = match &kv.source_ref {
-            Some(r) => {
-                let sns = r.value.namespace.clone().unwrap_or_else(|| ns.clone());
-                match src_lookup(&r.value.name, &sns) {
-                    Some(s) => Some(s),
-                    None => {
-                        let hint =
-                            did_you_mean(&r.value.name, sources.iter().map(|s| s.name.as_str()))
-                                .map_or_else(
-                                    || "declare it under `sources`".to_string(),
-                                    |s| format!("did you mean `{s}`?"),
-                                );
-                        c.err(
-                            r.referenced,
-                            format!(
-                                "sourceRef names `{sns}/{}`, which is not declared",
-                                r.value.name
-                            ),
-                            Some(hint),
-                        );
-                        None
-                    }
-                }
-            }
-            None => Some(src_lookup("flux-system", &ns).unwrap_or(0)),
-        };
-        let apply = kv
-            .apply
-            .as_ref()
-            .and_then(|d| c.dist(d, "apply"))
-            .unwrap_or(Dist::Fixed(1000));
-        let mut stages: [Vec<Target>; 3] = [vec![], vec![], vec![]];
-        for (t, _) in &ks_targets[ki] {
-            let st = match t {
-                Target::Workload(w) => workloads[*w].stage as usize,
-                Target::Object(_) => 2,
-            };
-            stages[st].push(*t);
-        }
-        let mut hcs = vec![];
-        for hc in &kv.health_checks {
-            let r = &hc.value;
-            let t = match r.kind.as_str() {
-                "Kustomization" | "HelmRelease" => {
-                    let ok = if r.kind == "Kustomization" {
-                        ObjKind::Kustomization
-                    } else {
-                        ObjKind::HelmRelease
-                    };
-                    let hns = r.namespace.clone().unwrap_or_else(|| ns.clone());
-                    index
-                        .get(&(ok, hns, r.name.clone()))
-                        .map(|o| Target::Object(*o))
-                }
-                _ => {
-                    let spec = match &r.namespace {
-                        Some(n) => format!("{}/{}/{}", r.kind, n, r.name),
-                        None => format!("{}/{}", r.kind, r.name),
-                    };
-                    lookup(&workloads, &spec, "", false)
-                        .ok()
-                        .map(Target::Workload)
-                }
-            };
-            match t {
-                Some(t) => hcs.push(t),
-                None => {
-                    let names: Vec<&str> = workloads
-                        .iter()
-                        .map(|w| w.name.as_str())
-                        .chain(objects.iter().map(|o| o.name.as_str()))
-                        .collect();
-                    let hint = did_you_mean(&r.name, names.iter().copied()).map_or_else(|| "declare the object in some Kustomization's or HelmRelease's `resources`".to_string(), |s| format!("did you mean `{s}`?"));
-                    c.err(
-                        hc.referenced,
-                        format!(
-                            "health check names {} `{}`, which nothing applies",
-                            r.kind, r.name
-                        ),
-                        Some(hint),
-                    );
-                }
-            }
-        }
-        let o = &mut objects[oid];
-        o.interval = interval;
-        o.retry_interval = retry;
-        o.timeout = kustomization_timeout(interval, explicit_timeout);
-        o.source = source;
-        o.suspend = kv.suspend.unwrap_or(false);
-        o.apply = apply;
-        o.wait = kv.wait.unwrap_or(false);
-        o.health_checks = hcs;
-        o.stages = stages;
-    }
+    super::links::link_source_creators(&mut sources, &workloads);
 
-    // HelmRelease fields.
-    for (hi, h) in raw.helm_releases.iter().enumerate() {
-        let hv = &h.value;
-        let ns = hv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
-        let Some(&oid) = index.get(&(ObjKind::HelmRelease, ns, hv.name.value.clone())) else {
-            continue;
-        };
-        let interval = c.positive(&hv.interval, "interval").unwrap_or(600_000);
-        let timeout = c.positive(&hv.timeout, "timeout").unwrap_or(300_000);
-        let install = hv.install.as_ref();
-        let install_timeout = install
-            .and_then(|i| c.positive(&i.timeout, "install.timeout"))
-            .unwrap_or(timeout);
-        let retries = install
-            .and_then(|i| i.remediation.as_ref())
-            .and_then(|r| r.retries)
-            .unwrap_or(0);
-        if retries < 0 {
-            // Flux: a negative value means retry forever; here it is an error to keep the model finite.
-            c.err(
-                h.referenced,
-                "install.remediation.retries below zero is not supported",
-                Some("use `strategy: {name: RetryOnFailure}` to retry forever".into()),
-            );
-        }
-        let remediate_last_failure = install
-            .and_then(|i| i.remediation.as_ref())
-            .and_then(|r| r.remediate_last_failure)
-            .unwrap_or(false);
-        let mut retry_on_failure = false;
-        let mut strategy_retry_interval = 300_000;
-        if let Some(s) = install.and_then(|i| i.strategy.as_ref()) {
-            match s.name.value.as_str() {
-                "RetryOnFailure" => retry_on_failure = true,
-                "RemediateOnFailure" => {}
-                other => c.err(
-                    s.name.referenced,
-                    format!("unknown install strategy `{other}`"),
-                    Some("use `RemediateOnFailure` or `RetryOnFailure`".into()),
-                ),
-            }
-            if let Some(v) = c.positive(&s.retry_interval, "strategy.retryInterval") {
-                strategy_retry_interval = v;
-            }
-        }
-        let chart_fetch = hv
-            .chart
-            .as_ref()
-            .and_then(|ch| ch.fetch.as_ref())
-            .and_then(|d| c.dist(d, "chart fetch"))
-            .unwrap_or(Dist::Fixed(2000));
-        let skip_crds = install.and_then(|i| i.crds.as_deref()) == Some("Skip");
-        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = hr_workloads[hi]
-            .iter()
-            .partition(|w| workloads[**w].class == WClass::Crd && !skip_crds);
-        let apply = hv
-            .apply
-            .as_ref()
-            .and_then(|d| c.dist(d, "apply"))
-            .unwrap_or(Dist::Fixed(2000));
-        let o = &mut objects[oid];
-        o.interval = interval;
-        o.retry_interval = strategy_retry_interval;
-        o.timeout = timeout;
-        o.suspend = hv.suspend.unwrap_or(false);
-        o.apply = apply;
-        o.helm = Some(HelmSpec {
-            chart_fetch,
-            install_timeout,
-            retries: u32::try_from(retries.max(0)).unwrap_or(u32::MAX),
-            remediate_last_failure,
-            retry_on_failure,
-            strategy_retry_interval,
-            disable_wait: install.and_then(|i| i.disable_wait).unwrap_or(false),
-            crds,
-            resources: rest,
-        });
-    }
+    ks::kustomization_fields(
+        &mut c,
+        raw,
+        &index,
+        &ks_targets,
+        &workloads,
+        &sources,
+        &mut objects,
+    );
+
+    helm::helm_fields(
+        &mut c,
+        raw,
+        &index,
+        &hr_workloads,
+        &workloads,
+        &sources,
+        &helm,
+        &mut objects,
+    );
 
     // dependsOn.
     let dep_lists: Vec<(ObjKind, &String, &Vec<Spanned<RawDependsOn>>, Location)> = raw
@@ -934,183 +774,8 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         }
     }
 
-    // Faults.
-    let mut faults = Faults::default();
-    for f in &raw.faults {
-        let fv = &f.value;
-        let wl = |c: &mut Ctx, s: &Option<Spanned<String>>| -> Option<WorkloadId> {
-            let Some(s) = s else {
-                c.err(
-                    f.referenced,
-                    format!("fault `{}` needs `workload`", fv.kind.value),
-                    None,
-                );
-                return None;
-            };
-            match lookup(&workloads, &s.value, "", false) {
-                Ok(id) => Some(id),
-                Err(h) => {
-                    c.err(
-                        s.referenced,
-                        format!("fault names workload `{}`, which is not declared", s.value),
-                        Some(h),
-                    );
-                    None
-                }
-            }
-        };
-        let window = |c: &mut Ctx| -> Option<(u64, u64)> {
-            let a = c.dur_opt(&fv.from, "from").unwrap_or(0);
-            let Some(b) = c.dur_opt(&fv.to, "to") else {
-                c.err(
-                    f.referenced,
-                    "an outage or slowdown needs `to`",
-                    Some("e.g. `from: 60s, to: 180s`".into()),
-                );
-                return None;
-            };
-            if b <= a {
-                c.err(f.referenced, "`to` must be after `from`", None);
-                return None;
-            }
-            Some((a, b))
-        };
-        match fv.kind.value.as_str() {
-            "failure" => {
-                if let Some(w) = wl(&mut c, &fv.workload) {
-                    match &fv.probability {
-                        Some(p) if (0.0..=1.0).contains(&p.value) => {
-                            workloads[w].fail_probability = p.value
-                        }
-                        Some(p) => c.err(
-                            p.referenced,
-                            format!("probability {} is not between 0 and 1", p.value),
-                            None,
-                        ),
-                        None => c.err(
-                            f.referenced,
-                            "fault `failure` needs `probability`",
-                            Some("e.g. `probability: 0.2`".into()),
-                        ),
-                    }
-                }
-            }
-            "permanent" => {
-                if let Some(w) = wl(&mut c, &fv.workload) {
-                    workloads[w].permanent_failure = true;
-                }
-            }
-            "outage" => {
-                let target = fv
-                    .target
-                    .as_ref()
-                    .map_or("git", |t| t.value.as_str())
-                    .to_string();
-                match target.as_str() {
-                    "git" => {
-                        let src = fv.source.as_ref().and_then(|s| {
-                            let r = sources.iter().position(|x| x.name == s.value);
-                            if r.is_none() {
-                                c.err(
-                                    s.referenced,
-                                    format!(
-                                        "outage names source `{}`, which is not declared",
-                                        s.value
-                                    ),
-                                    None,
-                                );
-                            }
-                            r
-                        });
-                        if let Some((a, b)) = window(&mut c) {
-                            faults.git_outages.push((src, a, b));
-                        }
-                    }
-                    "apiserver" => {
-                        if let Some((a, b)) = window(&mut c) {
-                            faults.api_outages.push((a, b));
-                        }
-                    }
-                    "workload" => {
-                        if let (Some(w), Some((a, b))) = (wl(&mut c, &fv.workload), window(&mut c))
-                        {
-                            faults.workload_outages.push((w, a, b));
-                        }
-                    }
-                    other => c.err(
-                        fv.target.as_ref().map_or(f.referenced, |t| t.referenced),
-                        format!("unknown outage target `{other}`"),
-                        Some("use `git`, `apiserver` or `workload`".into()),
-                    ),
-                }
-            }
-            "restart" => {
-                let ctl = match fv.controller.as_ref().map(|s| s.value.as_str()) {
-                    Some("kustomize" | "kustomize-controller") => Some(ObjKind::Kustomization),
-                    Some("helm" | "helm-controller") => Some(ObjKind::HelmRelease),
-                    _ => {
-                        c.err(
-                            f.referenced,
-                            "fault `restart` needs `controller: kustomize` or `controller: helm`",
-                            None,
-                        );
-                        None
-                    }
-                };
-                let at = c.dur_opt(&fv.at, "at");
-                if at.is_none() {
-                    c.err(
-                        f.referenced,
-                        "fault `restart` needs `at`",
-                        Some("e.g. `at: 2m`".into()),
-                    );
-                }
-                let down = c.dur_opt(&fv.down, "down").unwrap_or(10_000);
-                if let (Some(ctl), Some(at)) = (ctl, at) {
-                    faults.restarts.push((ctl, at, down));
-                }
-            }
-            "slowdown" => {
-                let factor = match &fv.factor {
-                    Some(x) if x.value > 0.0 && x.value.is_finite() => Some(x.value),
-                    Some(x) => {
-                        c.err(
-                            x.referenced,
-                            format!("factor {} must be above zero", x.value),
-                            None,
-                        );
-                        None
-                    }
-                    None => {
-                        c.err(
-                            f.referenced,
-                            "fault `slowdown` needs `factor`",
-                            Some("e.g. `factor: 3`".into()),
-                        );
-                        None
-                    }
-                };
-                if let (Some(x), Some((a, b))) = (factor, window(&mut c)) {
-                    faults.slowdowns.push((a, b, x));
-                }
-            }
-            other => {
-                let hint = did_you_mean(
-                    other,
-                    ["failure", "permanent", "outage", "restart", "slowdown"],
-                )
-                .map_or_else(
-                    || "use failure, permanent, outage, restart or slowdown".to_string(),
-                    |s| format!("did you mean `{s}`?"),
-                );
-                c.err(
-                    fv.kind.referenced,
-                    format!("unknown fault type `{other}`"),
-                    Some(hint),
-                );
-            }
-        }
-    }
+    let (faults, notification) =
+        faults::build_faults(&mut c, raw, &sources, &objects, &mut workloads);
 
     let mut expect = Expect::default();
     if let Some(e) = &raw.expect {
@@ -1156,10 +821,39 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
         workloads,
         bootstrap,
         faults,
+        notification,
         expect,
         dependents,
         init_order,
     })
+}
+
+/// `postBuild.substituteFrom` (R5b): ConfigMaps and Secrets in the Kustomization's namespace.
+fn substitute_refs(
+    c: &mut Ctx,
+    kv: &RawKustomization,
+    ns: &str,
+    workloads: &[Workload],
+) -> Vec<SubstituteRef> {
+    let mut out = vec![];
+    for r in kv.post_build.iter().flat_map(|p| &p.substitute_from) {
+        let kind = r.value.kind.value.as_str();
+        if kind != "ConfigMap" && kind != "Secret" {
+            c.err(
+                r.value.kind.referenced,
+                format!("substituteFrom kind `{kind}` is not ConfigMap or Secret"),
+                Some("use `kind: ConfigMap` or `kind: Secret`".into()),
+            );
+            continue;
+        }
+        let name = &r.value.name.value;
+        out.push(SubstituteRef {
+            canonical: canonical(kind, ns, name),
+            workload: super::links::find_workload(workloads, kind, ns, name),
+            optional: r.value.optional.unwrap_or(false),
+        });
+    }
+    out
 }
 
 /// Declares one workload (references are resolved later).
@@ -1242,6 +936,17 @@ fn declare<'a>(
         default_ns: default_ns.to_string(),
     });
     Some(id)
+}
+
+/// Resolves a workload reference by scanning every workload (faults and health checks; the
+/// many `needs`, `crd` and `webhook` references go through the name index).
+fn lookup(
+    workloads: &[Workload],
+    spec: &str,
+    default_ns: &str,
+    only_crd: bool,
+) -> Result<WorkloadId, String> {
+    lookup_in(workloads, None, spec, default_ns, only_crd)
 }
 
 /// Workload ids by name, built once so that many references resolve in linear time.

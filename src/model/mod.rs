@@ -2,7 +2,10 @@
 //! by [`build`], which applies Flux's defaults and resolves every reference.
 
 mod build;
+mod links;
+mod settings;
 mod types;
 
 pub use build::{build, kustomization_timeout, stage_of};
+pub use settings::{gate_effect, gate_notes};
 pub use types::*;

@@ -19,6 +19,12 @@ pub struct ControllerParams {
     pub requeue_dependency: u64,
     /// What-if: dependents are enqueued when a dependency turns Ready (kustomize-controller PR 1412).
     pub watch_dependencies: bool,
+    /// `--feature-gates` as given (every gate kept, R18).
+    pub feature_gates: std::collections::BTreeMap<String, bool>,
+    /// helm-controller `DefaultToRetryOnFailure`: `RetryOnFailure` is the default strategy.
+    pub default_retry_on_failure: bool,
+    /// kustomize-controller `DisableFailFastBehavior`: no fail-fast in health checks.
+    pub disable_fail_fast: bool,
 }
 
 impl Default for ControllerParams {
@@ -27,6 +33,9 @@ impl Default for ControllerParams {
             concurrent: 4,
             requeue_dependency: 30_000,
             watch_dependencies: false,
+            feature_gates: std::collections::BTreeMap::new(),
+            default_retry_on_failure: false,
+            disable_fail_fast: false,
         }
     }
 }
@@ -64,8 +73,12 @@ pub struct Source {
     pub canonical: String,
     /// Stream key.
     pub hash: u64,
-    /// Time to fetch the first artifact after its finalizer step; None: present at Flux start.
+    /// Time to fetch the first artifact after its finalizer step; None: present at Flux start
+    /// (or, for a source created later, fetched at once).
     pub fetch: Option<Dist>,
+    /// The workload (a `GitRepository`, `OCIRepository`, `Bucket` or `HelmRepository` in some
+    /// Kustomization's `resources`) whose apply creates this source; None: it exists at start.
+    pub created_by: Option<WorkloadId>,
 }
 
 /// Something a Kustomization applies or health-checks.
@@ -88,12 +101,15 @@ pub struct HelmSpec {
     pub retries: u32,
     /// `install.remediation.remediateLastFailure`.
     pub remediate_last_failure: bool,
-    /// `install.strategy.name: RetryOnFailure`.
+    /// `install.strategy.name: RetryOnFailure`, or no strategy named and helm-controller's
+    /// `DefaultToRetryOnFailure` gate on.
     pub retry_on_failure: bool,
     /// `install.strategy.retryInterval` (default 5m).
     pub strategy_retry_interval: u64,
     /// `install.disableWait`.
     pub disable_wait: bool,
+    /// The chart's HelmRepository / OCI registry (for chart outages).
+    pub repository: Option<String>,
     /// Chart CRDs (installed first, waited for ≤ 60s).
     pub crds: Vec<WorkloadId>,
     /// Everything else the chart installs.
@@ -137,6 +153,8 @@ pub struct FluxObject {
     pub stages: [Vec<Target>; 3],
     /// HelmRelease settings.
     pub helm: Option<HelmSpec>,
+    /// `postBuild.substituteFrom` (KS, R5b).
+    pub substitute_from: Vec<SubstituteRef>,
     /// Line in the scenario file (for messages).
     pub line: u64,
 }
@@ -151,6 +169,18 @@ impl FluxObject {
             format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
         }
     }
+}
+
+/// One `postBuild.substituteFrom` entry (R5b): a ConfigMap or Secret in the Kustomization's
+/// namespace that must exist when the build runs, unless optional.
+#[derive(Clone, Debug)]
+pub struct SubstituteRef {
+    /// `Kind/ns/name`.
+    pub canonical: String,
+    /// The workload that is this object, if anything applies it (or the pre-Flux phase).
+    pub workload: Option<WorkloadId>,
+    /// `optional: true`.
+    pub optional: bool,
 }
 
 /// How a workload's status evolves (R14, R15).
@@ -229,7 +259,24 @@ pub struct Faults {
     pub restarts: Vec<(ObjKind, u64, u64)>,
     /// Slowdowns: (from, to, factor) applied to readiness times of starts inside the window.
     pub slowdowns: Vec<(u64, u64, f64)>,
+    /// Chart source outages: (repository or every one, from, to); chart fetches fail.
+    pub chart_outages: Vec<(Option<String>, u64, u64)>,
 }
+
+/// Posting events to notification-controller (R19).
+#[derive(Clone, Debug, Default)]
+pub struct Notification {
+    /// Unreachable until this workload is Ready (bootstrap); each event then holds its worker
+    /// this many ms.
+    pub until_ready: Option<(WorkloadId, u64)>,
+    /// Unreachable windows (from, to, hold per event in ms).
+    pub outages: Vec<(u64, u64, u64)>,
+}
+
+/// Each event holds the worker 15s while connections are refused (4 retries: 1+2+4+8 s).
+pub const EVENT_HOLD_REFUSED_MS: u64 = 15_000;
+/// Each event holds the worker 45s while connections hang.
+pub const EVENT_HOLD_HANG_MS: u64 = 45_000;
 
 /// CI budgets.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -273,6 +320,8 @@ pub struct Model {
     pub bootstrap: Vec<WorkloadId>,
     /// Faults.
     pub faults: Faults,
+    /// notification-controller reachability (R19).
+    pub notification: Notification,
     /// Budgets.
     pub expect: Expect,
     /// Reverse `dependsOn`.

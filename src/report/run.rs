@@ -158,6 +158,10 @@ fn why_text(m: &Model, w: FailWhy) -> String {
             format!("{} is Failed (Stalled)", m.objects[object].display())
         }
         FailWhy::ApiUnavailable => "API server unavailable".into(),
+        FailWhy::SubstituteMissing { object, index } => format!(
+            "build failed: substituteFrom {} not found",
+            m.objects[object].substitute_from[index].canonical
+        ),
     }
 }
 
@@ -172,6 +176,7 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
             "ArtifactFailed",
             "source artifact not found, retrying in 30s".into(),
         ),
+        Outcome::SourceNotFound => ("ArtifactFailed", "source object not found".into()),
         Outcome::DependencyNotReady { dependency } => (
             "DependencyNotReady",
             format!(

@@ -52,6 +52,19 @@ pub struct RawControllers {
     /// helm-controller.
     #[serde(default)]
     pub helm: RawController,
+    /// notification-controller, when it is not up before Flux starts (SPEC R19).
+    pub notification: Option<RawNotification>,
+}
+
+/// notification-controller during bootstrap: every reconcile posts its events to it
+/// synchronously, so until its own workload is Ready each event holds a worker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawNotification {
+    /// Its workload (in `bootstrap` or some `resources`): unreachable until it is Ready.
+    pub workload: S,
+    /// `refused` (default: each event holds the worker 15s) or `hang` (45s).
+    pub unreachable: Option<S>,
 }
 
 /// One controller's flags.
@@ -267,6 +280,9 @@ pub struct RawChart {
     pub version: Option<String>,
     /// Time source-controller needs to fetch the chart after its finalizer step (default 2s).
     pub fetch: Option<Spanned<RawDist>>,
+    /// Name of the HelmRepository or OCI registry the chart comes from (what a
+    /// `{type: outage, target: chart, source: NAME}` fault takes down).
+    pub repository: Option<String>,
 }
 
 /// A Flux HelmRelease.
@@ -288,6 +304,9 @@ pub struct RawHelmRelease {
     pub depends_on: Vec<Spanned<RawDependsOn>>,
     /// `spec.chart.spec`.
     pub chart: Option<RawChart>,
+    /// `spec.chartRef`: the chart is the artifact of a declared source (an OCIRepository),
+    /// instead of a HelmChart made from `chart` (SPEC R5: a missing one backs off).
+    pub chart_ref: Option<Spanned<RawSourceRef>>,
     /// `spec.install`.
     pub install: Option<RawInstall>,
     /// `spec.suspend`.
@@ -350,9 +369,13 @@ pub struct RawFault {
     pub kind: S,
     /// Workload the fault applies to (failure, permanent, outage of a workload).
     pub workload: Option<S>,
-    /// `git`, `apiserver` or `workload` (outage).
+    /// `git`, `apiserver`, `workload`, `notification` or `chart` (outage).
     pub target: Option<S>,
-    /// Source name for a git outage (default: every source).
+    /// Notification outage: `refused` (default: each event holds its worker 15s) or `hang`
+    /// (45s).
+    pub mode: Option<S>,
+    /// Source name for a git outage, or chart repository for a chart outage (default: every
+    /// source / every chart).
     pub source: Option<S>,
     /// Failure probability per start attempt.
     pub probability: Option<Spanned<f64>>,
