@@ -106,3 +106,37 @@ fn github_action_inputs_are_declared() {
     }
     assert!(used >= 6, "only {used} uses of inputs found");
 }
+
+/// Messages and reports never cite the internal spec: code comments may, strings may not.
+#[test]
+fn user_facing_strings_cite_no_spec() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = vec![];
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut in_tests = false;
+        for (i, line) in text.lines().enumerate() {
+            in_tests |= line.contains("#[cfg(test)]");
+            let code = line.trim_start();
+            if in_tests || code.starts_with("//") {
+                continue;
+            }
+            // The part of the line inside string literals.
+            let quoted: String = code.split('"').skip(1).step_by(2).collect::<Vec<_>>().join(" ");
+            for bad in ["SPEC", "../shared", "flux-semantics.md"] {
+                assert!(!quoted.contains(bad), "{}:{}: a message cites `{bad}`: {line}", f.display(), i + 1);
+            }
+            assert_eq!(bare_rule_number(&quoted), None, "{}:{}: {line}", f.display(), i + 1);
+        }
+    }
+}

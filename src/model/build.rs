@@ -725,7 +725,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
                         .map(|o| o.name.as_str())
                         .collect();
                     let help = if index.contains_key(&(other, dns.clone(), d.value.name.clone())) {
-                        format!("`{}` is a {}; a {} can only depend on {}s (SPEC R11). Use a Kustomization health check instead", d.value.name, other.as_str(), kind.as_str(), kind.as_str())
+                        format!("`{}` is a {}; a {} can only depend on {}s (see docs/model.md, \"Dependencies are polled\"). Use a Kustomization health check instead", d.value.name, other.as_str(), kind.as_str(), kind.as_str())
                     } else if let Some(s) = did_you_mean(&d.value.name, same.iter().copied()) {
                         format!("did you mean `{s}`?")
                     } else {
