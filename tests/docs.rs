@@ -121,7 +121,10 @@ fn user_facing_strings_cite_no_spec() {
         }
     }
     let mut files = vec![];
-    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut in_tests = false;
@@ -132,11 +135,27 @@ fn user_facing_strings_cite_no_spec() {
                 continue;
             }
             // The part of the line inside string literals.
-            let quoted: String = code.split('"').skip(1).step_by(2).collect::<Vec<_>>().join(" ");
+            let quoted: String = code
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .collect::<Vec<_>>()
+                .join(" ");
             for bad in ["SPEC", "../shared", "flux-semantics.md"] {
-                assert!(!quoted.contains(bad), "{}:{}: a message cites `{bad}`: {line}", f.display(), i + 1);
+                assert!(
+                    !quoted.contains(bad),
+                    "{}:{}: a message cites `{bad}`: {line}",
+                    f.display(),
+                    i + 1
+                );
             }
-            assert_eq!(bare_rule_number(&quoted), None, "{}:{}: {line}", f.display(), i + 1);
+            assert_eq!(
+                bare_rule_number(&quoted),
+                None,
+                "{}:{}: {line}",
+                f.display(),
+                i + 1
+            );
         }
     }
 }

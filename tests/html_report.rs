@@ -117,3 +117,21 @@ fn report_is_self_contained_light_and_escaped() {
     assert!(!html.contains("<script>alert"), "object names are escaped");
     assert!(html.contains("a&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+/// The report sets a real (here: simulated, shipped) bootstrap's dumps beside the prediction.
+#[test]
+fn report_shows_an_observed_bootstrap() {
+    let dumps = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/calibration/dumps/1");
+    let mut files: Vec<String> = std::fs::read_dir(&dumps)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    let mut args = vec![scenario("example.yaml"), "--observed".to_string()];
+    args.extend(files);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, html) = report(&args, "observed");
+    assert!(html.contains("<h2>Observed beside predicted</h2>"));
+    assert!(html.contains("<tr><td>makespan</td>"));
+    assert!(html.contains("HelmRelease/cert-manager/cert-manager"));
+}

@@ -74,7 +74,7 @@ fn read_capped(p: &str) -> Result<String, ExitCode> {
     })
 }
 
-fn read_dumps(paths: &[String]) -> Result<Input, ExitCode> {
+pub(crate) fn read_dumps(paths: &[String]) -> Result<Input, ExitCode> {
     let mut input = Input::default();
     for p in paths {
         let text = read_capped(p)?;

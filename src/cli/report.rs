@@ -31,6 +31,9 @@ pub struct Args {
     /// Also measure advise's suggestions (takes longer).
     #[arg(long)]
     advise: bool,
+    /// Dumps of a real bootstrap (as for `fluxsim calibrate`): set it beside the prediction.
+    #[arg(long, value_name = "DUMP", num_args = 1..)]
+    observed: Vec<String>,
 }
 
 /// Runs `fluxsim report`.
@@ -68,6 +71,24 @@ pub fn run(a: Args) -> CmdResult {
         None
     };
     let guessed = fluxsim::advise::guessed_profiles(&sa);
+    let observed = if a.observed.is_empty() {
+        vec![]
+    } else {
+        let input = super::calibrate::read_dumps(&a.observed)?;
+        let cfg = fluxsim::runner::McConfig {
+            seed: a.seed,
+            trials: a.trials,
+            threads: a.threads,
+        };
+        let sims = fluxsim::runner::monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
+        fluxsim::calibrate::timeline::observed(&ma, &input)
+            .into_iter()
+            .map(|b| {
+                let rows = fluxsim::calibrate::timeline::compare(&b, &sims, None);
+                fluxsim::report::observed::BootstrapReport { observed: b, rows }
+            })
+            .collect()
+    };
     let html = render(&HtmlInput {
         model: &ma,
         a_run: &run,
@@ -75,7 +96,7 @@ pub fn run(a: Args) -> CmdResult {
         b_mc: mc_b.as_ref(),
         advice: advice.as_ref(),
         guessed: &guessed,
-        observed: None,
+        observed: &observed,
     });
     emit(&a.html, html.as_bytes())?;
     if a.html != "-" {

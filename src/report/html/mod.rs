@@ -28,8 +28,9 @@ pub struct HtmlInput<'a> {
     pub advice: Option<&'a Advice>,
     /// Readiness profiles that are guesses.
     pub guessed: &'a [String],
-    /// Observed-versus-predicted table (from `calibrate`), already rendered as HTML rows.
-    pub observed: Option<&'a str>,
+    /// Observed bootstraps (from `calibrate`'s dumps), each with its rows placed in A's
+    /// simulated distribution.
+    pub observed: &'a [crate::report::observed::BootstrapReport],
 }
 
 const CSS: &str = include_str!("report.css");
@@ -109,6 +110,45 @@ fn advice(a: &Advice) -> String {
     s
 }
 
+fn observed(bs: &[crate::report::observed::BootstrapReport]) -> String {
+    let mut s = String::new();
+    for b in bs {
+        let o = &b.observed;
+        let _ = write!(
+            s,
+            "<p>Observed bootstrap from <code>{}</code> (root {}): {}. Each observed Ready time is placed at its percentile among the simulated ones; ⚠ marks objects outside p5–p95.</p><table><tr><th>object</th><th>observed</th><th>percentile</th><th>simulated p5 / p50 / p95</th></tr>",
+            esc(&o.file),
+            esc(&o.root),
+            o.makespan_ms.map_or_else(|| "not finished".to_string(), |v| format!("done after {}", format_ms(v.unsigned_abs())))
+        );
+        for r in &b.rows {
+            let seen = r.observed_ms.map_or_else(
+                || "never Ready".to_string(),
+                |v| format_ms(v.unsigned_abs()),
+            );
+            let (pct, band) = match &r.before {
+                Some(p) => (
+                    format!("{}{:.0}", if p.outside { "⚠ " } else { "" }, p.percentile),
+                    format!(
+                        "{} / {} / {}",
+                        stat(p.p5_ms),
+                        stat(p.p50_ms),
+                        stat(p.p95_ms)
+                    ),
+                ),
+                None => ("—".into(), "—".into()),
+            };
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{seen}</td><td>{pct}</td><td>{band}</td></tr>",
+                esc(&r.object)
+            );
+        }
+        s.push_str("</table>");
+    }
+    s
+}
+
 fn guesses(g: &[String]) -> String {
     if g.is_empty() {
         return "<p>No readiness profile in this scenario is marked as a guess.</p>".into();
@@ -147,10 +187,11 @@ pub fn render(i: &HtmlInput) -> String {
     for (id, h, content) in sections {
         let _ = write!(body, "<section id=\"{id}\"><h2>{h}</h2>{content}</section>");
     }
-    if let Some(o) = i.observed {
+    if !i.observed.is_empty() {
         let _ = write!(
             body,
-            "<section id=\"observed\"><h2>Observed beside predicted</h2>{o}</section>"
+            "<section id=\"observed\"><h2>Observed beside predicted</h2>{}</section>",
+            observed(i.observed)
         );
     }
     format!(
