@@ -28,6 +28,7 @@ pub const MAX_THREADS: usize = 256;
 
 /// Why a run could not be done.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunError {
     /// `trials` is zero.
     #[error("--trials must be at least 1")]

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// Why a work-queue entry existed: the constraint that released a reconcile (critical path).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Cause {
     /// Object created when Flux started.
     Created,
@@ -64,6 +65,7 @@ pub enum Cause {
 /// Why an apply, install or health check failed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FailWhy {
     /// Dry-run failed: the CRD of this object is not established (R7).
     CrdNotEstablished {
@@ -119,6 +121,7 @@ pub enum FailWhy {
 /// How a reconcile ended.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Still running when the simulation stopped.
     InProgress,

@@ -177,7 +177,12 @@ fn measure(
 
 /// Worth confirming: faster on average, less often stuck, or a safety edge.
 fn promising(x: &Measured) -> bool {
-    let faster = x.effect.mean_change_ms.is_some_and(|d| d < 0.0) || x.effect.b_faster_share > 0.0;
+    // Faster with 95 % confidence: the paired mean change and its whole interval below zero.
+    let faster = match (x.effect.mean_change_ms, x.effect.mean_change_ci_ms) {
+        (Some(d), Some(hw)) => d + hw < 0.0,
+        (Some(d), None) => d < 0.0,
+        _ => false,
+    };
     // A redundant edge is worth removing when it costs nothing: less to read, no extra poll.
     let harmless = x.candidate.kind == Kind::RedundantEdge
         && x.effect.mean_change_ms.is_some_and(|d| d <= 0.0)
@@ -263,6 +268,10 @@ pub fn advise(
     let mut suggestions = vec![];
     for x in shortlist {
         if let Some(y) = measure(sc, &m, &base_full, x.candidate, &full)? {
+            // Confirmed only if the full run agrees with the screen.
+            if !promising(&y) {
+                continue;
+            }
             suggestions.push(Suggestion {
                 warning: warning(&y),
                 candidate: y.candidate,

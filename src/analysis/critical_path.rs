@@ -9,6 +9,7 @@ use serde::Serialize;
 /// Where time goes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Category {
     /// Before Flux starts (the pre-Flux bootstrap phase).
     PreFlux,

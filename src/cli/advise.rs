@@ -59,7 +59,15 @@ pub fn run(a: Args) -> CmdResult {
             _ => Only::All,
         },
     };
+    let started = std::time::Instant::now();
     let advice = advise(&sc, &cfg, &|_| {}).map_err(fail)?;
+    // On stderr: the outputs stay byte-identical for a seed.
+    eprintln!(
+        "advise: {} candidates screened, {} trials simulated in {:.1}s",
+        advice.screened,
+        advice.trials_simulated,
+        started.elapsed().as_secs_f64()
+    );
     let stdout_taken = a.json.as_deref() == Some("-") || a.markdown.as_deref() == Some("-");
     if let Some(p) = &a.json {
         emit(p, to_json(&advice).as_bytes())?;

@@ -185,6 +185,7 @@ pub struct SubstituteRef {
 
 /// How a workload's status evolves (R14, R15).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WClass {
     /// CustomResourceDefinition: Established ~1s after apply.
     Crd,

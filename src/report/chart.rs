@@ -21,6 +21,7 @@ fn register_font() {
 
 /// Why a chart could not be rendered.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChartError {
     /// The drawing backend failed.
     #[error("cannot draw the chart: {0}")]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Why an output could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WriteError {
     /// Writing to standard output failed (see [`WriteError::is_broken_pipe`]).
     #[error("cannot write to stdout: {0}")]

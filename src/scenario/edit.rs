@@ -19,6 +19,7 @@ pub enum Edit {
 
 /// Why an edit cannot be parsed or applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EditError {
     /// The flag's value does not have the expected form.
     #[error("{flag} `{value}`: expected {expected}")]
