@@ -389,3 +389,41 @@ fn many_needs_resolve_in_linear_time() {
     let prev = m.workloads.iter().position(|w| w.name == "d19998").unwrap();
     assert_eq!(m.workloads[last].needs, vec![prev]);
 }
+
+/// Writing to a device or a FIFO (`--markdown /dev/null`, a named pipe) writes in place: the
+/// atomic temp-file-and-rename used for regular files once replaced `/dev/null` itself with a
+/// regular file. Tested on a FIFO of our own, never on /dev/null.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_is_written_in_place() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = std::env::temp_dir().join(format!("fluxsim-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("out.md");
+    let _ = std::fs::remove_file(&fifo);
+    let st = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        })
+    };
+    let path = fifo.to_str().unwrap();
+    fluxsim::report::write::check_writable(path).unwrap();
+    fluxsim::report::write::write_output(path, b"hello\n", &mut std::io::sink()).unwrap();
+    assert_eq!(reader.join().unwrap(), "hello\n");
+    let ft = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(ft.is_fifo(), "the FIFO is still a FIFO");
+    assert!(!dir.join(".out.md.fluxsim-tmp").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,8 @@
 //!
 //! The temporary file's name depends only on the target (`.NAME.fluxsim-tmp`), so a write
 //! killed halfway leaves at most one such file, which the next write to the same target (or
-//! its [`check_writable`]) replaces and removes.
+//! its [`check_writable`]) replaces and removes. Devices and FIFOs (`/dev/null`, a named
+//! pipe) are written in place, never replaced.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,13 @@ impl WriteError {
     }
 }
 
+/// A target that exists and is neither a regular file nor a directory: a device such as
+/// `/dev/null` or `/dev/stdout`, a FIFO, a socket. It is written in place: renaming a
+/// temporary file over it would replace the device with a regular file.
+fn is_special(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 fn temp_path(path: &str) -> Result<(PathBuf, PathBuf), WriteError> {
     let p = Path::new(path);
     let dir = p
@@ -63,6 +71,9 @@ pub fn check_writable(path: &str) -> Result<(), WriteError> {
     if p.is_dir() {
         return Err(WriteError::NotAFile(path.to_string()));
     }
+    if is_special(&p) {
+        return Ok(()); // opening a FIFO here would wait for its reader
+    }
     let io = |source| WriteError::Io {
         path: path.to_string(),
         source,
@@ -83,6 +94,16 @@ pub fn write_output(path: &str, bytes: &[u8], out: &mut dyn Write) -> Result<(),
             .map_err(WriteError::Stdout);
     }
     let (p, tmp) = temp_path(path)?;
+    if is_special(&p) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|source| WriteError::Io {
+                path: path.to_string(),
+                source,
+            });
+    }
     let res = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
