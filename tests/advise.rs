@@ -154,3 +154,21 @@ fn seed_002_before_gets_the_documents_missing_edge() {
         "the after scenario has the fix"
     );
 }
+
+/// Same scenario and seed: byte-identical advice on any thread count.
+#[test]
+fn advice_is_identical_on_any_thread_count() {
+    let sc = parse(include_str!("../scenarios/example.yaml"), "example.yaml").unwrap();
+    let json = |threads| {
+        let cfg = AdviseConfig {
+            seed: 3,
+            trials: 150,
+            screen_trials: 60,
+            threads,
+            max_suggestions: 5,
+            only: Only::All,
+        };
+        fluxsim::report::advise::to_json(&advise(&sc, &cfg, &|_| {}).unwrap())
+    };
+    assert_eq!(json(1), json(2));
+}

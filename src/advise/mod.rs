@@ -192,13 +192,17 @@ fn promising(x: &Measured) -> bool {
 
 /// Best first: changes without a warning, then less stuck, then the larger p50 gain, then
 /// the larger mean gain.
+fn rank(warned: bool, stuck: (f64, f64), effect: &Comparison) -> (bool, i64, i64, i64) {
+    #[allow(clippy::cast_possible_truncation)]
+    let stuck = ((stuck.1 - stuck.0) * 1e6) as i64;
+    let p50 = effect.p50.change_ms.unwrap_or(0);
+    #[allow(clippy::cast_possible_truncation)]
+    let mean = effect.mean_change_ms.unwrap_or(0.0) as i64;
+    (warned, stuck, p50, mean)
+}
+
 fn rank_key(s: &Suggestion) -> (bool, i64, i64, i64) {
-    #[allow(clippy::cast_possible_truncation)]
-    let stuck = ((s.stuck.1 - s.stuck.0) * 1e6) as i64;
-    let p50 = s.effect.p50.change_ms.unwrap_or(0);
-    #[allow(clippy::cast_possible_truncation)]
-    let mean = s.effect.mean_change_ms.unwrap_or(0.0) as i64;
-    (s.warning.is_some(), stuck, p50, mean)
+    rank(s.warning.is_some(), s.stuck, &s.effect)
 }
 
 fn warning(x: &Measured) -> Option<String> {
@@ -248,16 +252,7 @@ pub fn advise(
             }
         }
     }
-    shortlist.sort_by_key(|x| {
-        let s = Suggestion {
-            candidate: x.candidate.clone(),
-            effect: x.effect.clone(),
-            stuck: x.stuck,
-            stuck_change_ci: x.ci,
-            warning: warning(x),
-        };
-        rank_key(&s)
-    });
+    shortlist.sort_by_cached_key(|x| rank(warning(x).is_some(), x.stuck, &x.effect));
     shortlist.truncate(cfg.max_suggestions);
     let base_full = if full.trials == screen.trials {
         base_screen
