@@ -271,35 +271,21 @@ fn object_edits(
             f.fit.how(),
             f.source
         );
-        let found = if o.kind == crate::model::ObjKind::Kustomization {
-            sc.raw
-                .kustomizations
-                .iter()
-                .find(|k| {
-                    k.value.name.value == o.name
-                        && k.value.namespace.as_deref().unwrap_or("flux-system") == o.namespace
-                })
-                .map(|k| {
-                    (
-                        k.value.name.referenced.line(),
-                        k.value.apply.as_ref().map(|a| a.referenced.line()),
-                    )
-                })
-        } else {
-            sc.raw
-                .helm_releases
-                .iter()
-                .find(|k| {
-                    k.value.name.value == o.name
-                        && k.value.namespace.as_deref().unwrap_or("flux-system") == o.namespace
-                })
-                .map(|k| {
-                    (
-                        k.value.name.referenced.line(),
-                        k.value.apply.as_ref().map(|a| a.referenced.line()),
-                    )
-                })
-        };
+        // HelmReleases were skipped above: only Kustomizations get an apply edit.
+        let found = sc
+            .raw
+            .kustomizations
+            .iter()
+            .find(|k| {
+                k.value.name.value == o.name
+                    && k.value.namespace.as_deref().unwrap_or("flux-system") == o.namespace
+            })
+            .map(|k| {
+                (
+                    k.value.name.referenced.line(),
+                    k.value.apply.as_ref().map(|a| a.referenced.line()),
+                )
+            });
         match found.and_then(|(n, a)| apply_edit(lines, n, a, &text)) {
             Some(e) => edits.push(e),
             None => skipped.push(format!(
