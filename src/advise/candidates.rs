@@ -1,7 +1,7 @@
 //! Candidate changes worth measuring, found cheaply from the model's structure and a pilot run
 //! (criticality). Each is a list of what-if edits with the exact YAML change and a reason.
 
-use super::graph::{broken_by_removal, happens_after, redundant_edges, unordered_requirements};
+use super::graph::{redundant_edges, Order};
 use crate::dist::Dist;
 use crate::model::{Model, ObjKind, ObjectId, Owner, Target};
 use crate::scenario::edit::Edit;
@@ -131,7 +131,7 @@ fn round_minutes(ms: u64) -> u64 {
 }
 
 /// Removing redundant edges, and edges between objects that are both usually critical.
-fn edge_removals(m: &Model, criticality: &[f64], out: &mut Vec<Candidate>) {
+fn edge_removals(m: &Model, order: &Order, criticality: &[f64], out: &mut Vec<Candidate>) {
     let redundant: BTreeSet<_> = redundant_edges(m).into_iter().collect();
     for (a, o) in m.objects.iter().enumerate() {
         for &b in &o.depends_on {
@@ -140,7 +140,7 @@ fn edge_removals(m: &Model, criticality: &[f64], out: &mut Vec<Candidate>) {
             if !is_redundant && !critical {
                 continue;
             }
-            let broken = broken_by_removal(m, (a, b));
+            let broken = order.broken_by_removal(m, (a, b));
             let (kind, why) = if is_redundant {
                 (Kind::RedundantEdge, format!(
                     "{} already waits for {} through other dependencies, so this edge only adds a dependency poll",
@@ -185,9 +185,9 @@ fn dependency_for(m: &Model, k: ObjKind, owner: ObjectId) -> Option<ObjectId> {
 }
 
 /// Adding edges that order a workload after what it needs.
-fn missing_edges(m: &Model, out: &mut Vec<Candidate>) {
+fn missing_edges(m: &Model, order: &Order, out: &mut Vec<Candidate>) {
     let mut seen = BTreeSet::new();
-    for (w, r) in unordered_requirements(m) {
+    for &(w, r) in order.unordered_requirements() {
         let (Owner::Object(a), Owner::Object(ro)) = (m.workloads[w].owner, m.workloads[r].owner)
         else {
             continue;
@@ -195,7 +195,7 @@ fn missing_edges(m: &Model, out: &mut Vec<Candidate>) {
         let Some(b) = dependency_for(m, m.objects[a].kind, ro) else {
             continue;
         };
-        if a == b || happens_after(m, b, a) || !seen.insert((a, b)) {
+        if a == b || order.happens_after(b, a) || !seen.insert((a, b)) {
             continue;
         }
         let what = if m.workloads[w].needs.contains(&r) {
@@ -295,10 +295,11 @@ fn slowest_p95(m: &Model, o: ObjectId) -> u64 {
         .unwrap_or(0)
 }
 
-fn timeouts(m: &Model, out: &mut Vec<Candidate>) {
-    let races: BTreeSet<ObjectId> = unordered_requirements(m)
-        .into_iter()
-        .filter_map(|(w, _)| match m.workloads[w].owner {
+fn timeouts(m: &Model, order: &Order, out: &mut Vec<Candidate>) {
+    let races: BTreeSet<ObjectId> = order
+        .unordered_requirements()
+        .iter()
+        .filter_map(|&(w, _)| match m.workloads[w].owner {
             Owner::Object(o) => Some(o),
             Owner::Bootstrap(_) => None,
         })
@@ -345,11 +346,12 @@ fn timeouts(m: &Model, out: &mut Vec<Candidate>) {
 /// Every candidate, edges first, in a stable order.
 #[must_use]
 pub fn candidates(m: &Model, criticality: &[f64]) -> Vec<Candidate> {
+    let order = Order::new(m);
     let mut out = vec![];
-    edge_removals(m, criticality, &mut out);
-    missing_edges(m, &mut out);
+    edge_removals(m, &order, criticality, &mut out);
+    missing_edges(m, &order, &mut out);
     leaf_waits(m, &mut out);
     controller_settings(m, &mut out);
-    timeouts(m, &mut out);
+    timeouts(m, &order, &mut out);
     out
 }

@@ -116,13 +116,6 @@ fn requirements(m: &Model, w: WorkloadId) -> impl Iterator<Item = WorkloadId> + 
     wl.needs.iter().copied().chain(wl.crd).chain(wl.webhook)
 }
 
-/// Pairs (workload, a workload it requires) where the requirement is applied by an object
-/// that the workload's owner does not happen after: a race at bootstrap.
-#[must_use]
-pub fn unordered_requirements(m: &Model) -> Vec<(WorkloadId, WorkloadId)> {
-    races(m, &closures(m, None))
-}
-
 /// Events after which workload `r` is ready: its owner's Ready when the owner waits for its
 /// workloads (a Kustomization with `wait`, a HelmRelease's install wait), the Ready of any
 /// Kustomization that health-checks it, and (for a CRD, established a second after apply)
@@ -166,22 +159,46 @@ fn races(m: &Model, before: &[BTreeSet<usize>]) -> Vec<(WorkloadId, WorkloadId)>
     out
 }
 
-/// The requirements that removing `edge` would leave unordered (empty: the removal is safe
-/// as far as `needs`, CRDs and webhooks go).
-#[must_use]
-pub fn broken_by_removal(m: &Model, edge: Edge) -> Vec<(WorkloadId, WorkloadId)> {
-    let before: BTreeSet<_> = unordered_requirements(m).into_iter().collect();
-    races(m, &closures(m, Some(edge)))
-        .into_iter()
-        .filter(|p| !before.contains(p))
-        .collect()
+/// The model's ordering, computed once: which events each event happens after, and the
+/// requirements (needs, CRDs, webhooks) that nothing orders.
+pub struct Order {
+    before: Vec<BTreeSet<usize>>,
+    races: Vec<(WorkloadId, WorkloadId)>,
 }
 
-/// Whether `a` would happen after `b` through some path (adding `a → b` would make a cycle
-/// if `b` already happens after `a`).
-#[must_use]
-pub fn happens_after(m: &Model, a: ObjectId, b: ObjectId) -> bool {
-    closures(m, None)[applied(a)].contains(&ready(b))
+impl Order {
+    /// The ordering of `m` as it is.
+    #[must_use]
+    pub fn new(m: &Model) -> Self {
+        let before = closures(m, None);
+        let races = races(m, &before);
+        Order { before, races }
+    }
+
+    /// Pairs (workload, a workload it requires) where the requirement is applied by an object
+    /// that the workload's owner does not happen after: a race at bootstrap.
+    #[must_use]
+    pub fn unordered_requirements(&self) -> &[(WorkloadId, WorkloadId)] {
+        &self.races
+    }
+
+    /// Whether `a` happens after `b`'s Ready through some path (adding `a → b` would make a
+    /// cycle if `b` already happens after `a`).
+    #[must_use]
+    pub fn happens_after(&self, a: ObjectId, b: ObjectId) -> bool {
+        self.before[applied(a)].contains(&ready(b))
+    }
+
+    /// The requirements that removing `edge` would leave unordered (empty: the removal is
+    /// safe as far as `needs`, CRDs and webhooks go).
+    #[must_use]
+    pub fn broken_by_removal(&self, m: &Model, edge: Edge) -> Vec<(WorkloadId, WorkloadId)> {
+        let now: BTreeSet<_> = self.races.iter().copied().collect();
+        races(m, &closures(m, Some(edge)))
+            .into_iter()
+            .filter(|p| !now.contains(p))
+            .collect()
+    }
 }
 
 /// Objects in an order where every dependency comes before its dependents.
