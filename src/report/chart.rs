@@ -228,7 +228,7 @@ impl Chart for Gantt<'_> {
             names.push(format!("… {hidden} more objects (in trace.json)"));
         }
         draw_row_labels(root, &chart, &names)?;
-        let s = |ms: u64| ms as f64 / 1000.0;
+        let s = secs;
         let mut crit: std::collections::HashMap<&str, Vec<(u64, u64)>> = Default::default();
         for c in &self.report.critical_path {
             if let Some(o) = &c.object {
@@ -248,83 +248,9 @@ impl Chart for Gantt<'_> {
         }
         for (i, o) in rows.iter().enumerate() {
             let y0 = (n - 1 - i - usize::from(pre)) as f64;
-            let bar = |a: f64, b: f64, c: RGBColor| {
-                Rectangle::new(
-                    [(a, y0 + 0.2), (b.max(a + end / 2000.0), y0 + 0.8)],
-                    c.filled(),
-                )
-            };
-            let mut bars = vec![];
-            let mut prev_end: Option<(u64, bool)> = None;
-            let first = o.first_reconcile_ms.unwrap_or(0);
-            let success_start = o
-                .runs
-                .iter()
-                .find(|r| r.outcome == "Ready")
-                .map(|r| r.start_ms);
-            // Waiting (finalizer, dependency, source) from the first reconcile to the work.
-            let work_start = o
-                .runs
-                .iter()
-                .find(|r| {
-                    r.apply_end_ms.is_some()
-                        || r.outcome != "DependencyNotReady"
-                            && r.outcome != "FinalizerAdded"
-                            && r.outcome != "ArtifactFailed"
-                            && r.outcome != "SourceNotReady"
-                })
-                .map_or(first, |r| r.start_ms);
-            let wait_end = success_start
-                .unwrap_or(work_start)
-                .min(work_start.max(first));
-            if wait_end > first {
-                bars.push(bar(s(first), s(wait_end), WAITING));
-            }
-            for r in &o.runs {
-                let Some(end_r) = r.end_ms.or(Some(end_ms)) else {
-                    continue;
-                };
-                if r.start_ms > r.queued_ms {
-                    bars.push(bar(s(r.queued_ms), s(r.start_ms), QUEUED));
-                }
-                if let Some((pe, failed)) = prev_end {
-                    if failed && r.queued_ms > pe {
-                        bars.push(bar(s(pe), s(r.queued_ms), RETRY));
-                    }
-                }
-                let did_work = r.apply_end_ms.is_some()
-                    || matches!(
-                        r.outcome.as_str(),
-                        "ReconciliationFailed"
-                            | "HealthCheckFailed"
-                            | "InstallFailed"
-                            | "Stalled"
-                            | "Ready"
-                            | "InProgress"
-                    );
-                if did_work {
-                    let ae = r.apply_end_ms.unwrap_or(end_r);
-                    bars.push(bar(s(r.start_ms), s(ae), APPLY));
-                    if end_r > ae {
-                        bars.push(bar(s(ae), s(end_r), HEALTH));
-                    }
-                }
-                let failed = matches!(
-                    r.outcome.as_str(),
-                    "ReconciliationFailed" | "HealthCheckFailed" | "InstallFailed" | "Stalled"
-                );
-                if failed {
-                    bars.push(Rectangle::new(
-                        [
-                            (s(end_r) - end / 400.0, y0 + 0.05),
-                            (s(end_r) + end / 400.0, y0 + 0.95),
-                        ],
-                        FAILED.filled(),
-                    ));
-                }
-                prev_end = Some((end_r, failed));
-            }
-            chart.draw_series(bars).map_err(e)?;
+            chart
+                .draw_series(object_bars(o, y0, end, end_ms))
+                .map_err(e)?;
             let segs: Vec<_> = crit
                 .get(o.name.as_str())
                 .into_iter()
@@ -335,33 +261,138 @@ impl Chart for Gantt<'_> {
                 .collect();
             chart.draw_series(segs).map_err(e)?;
         }
-        // Legend.
-        let legend = [
-            (QUEUED, "queued"),
-            (WAITING, "dependency / source wait"),
-            (APPLY, "apply"),
-            (HEALTH, "health / Helm wait"),
-            (RETRY, "retry wait"),
-            (FAILED, "failure"),
-            (CRITICAL, "critical path"),
-        ];
-        for (c, label) in legend {
-            chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                .map_err(e)?
-                .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(e)?;
-        Ok(())
+        draw_legend(&mut chart)
     }
+}
+
+type Bar = Rectangle<(f64, f64)>;
+
+/// Seconds on the time axis.
+#[allow(clippy::cast_precision_loss)]
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// Outcomes of a reconcile that waited rather than worked.
+fn is_wait_outcome(outcome: &str) -> bool {
+    matches!(
+        outcome,
+        "DependencyNotReady" | "FinalizerAdded" | "ArtifactFailed" | "SourceNotReady"
+    )
+}
+
+/// Outcomes of a reconcile that failed.
+fn is_failure_outcome(outcome: &str) -> bool {
+    matches!(
+        outcome,
+        "ReconciliationFailed" | "HealthCheckFailed" | "InstallFailed" | "Stalled"
+    )
+}
+
+/// When an object's dependency / source wait ends: from its first reconcile to the first
+/// reconcile that did work (or its successful one, if earlier).
+fn wait_end(o: &crate::report::run::ObjectReport) -> u64 {
+    let first = o.first_reconcile_ms.unwrap_or(0);
+    let success_start = o
+        .runs
+        .iter()
+        .find(|r| r.outcome == "Ready")
+        .map(|r| r.start_ms);
+    let work_start = o
+        .runs
+        .iter()
+        .find(|r| r.apply_end_ms.is_some() || !is_wait_outcome(&r.outcome))
+        .map_or(first, |r| r.start_ms);
+    success_start
+        .unwrap_or(work_start)
+        .min(work_start.max(first))
+}
+
+/// The bars of one object's row at height `y0`: the wait, then per reconcile its queueing,
+/// the retry wait after a failure, the apply and health phases, and a mark at each failure.
+/// `end` is the axis end in seconds, `end_ms` the time an unfinished reconcile is drawn to.
+fn object_bars(o: &crate::report::run::ObjectReport, y0: f64, end: f64, end_ms: u64) -> Vec<Bar> {
+    let bar = |a: f64, b: f64, c: RGBColor| {
+        Rectangle::new(
+            [(a, y0 + 0.2), (b.max(a + end / 2000.0), y0 + 0.8)],
+            c.filled(),
+        )
+    };
+    let mut bars = vec![];
+    let first = o.first_reconcile_ms.unwrap_or(0);
+    let wait = wait_end(o);
+    if wait > first {
+        bars.push(bar(secs(first), secs(wait), WAITING));
+    }
+    let mut prev_end: Option<(u64, bool)> = None;
+    for r in &o.runs {
+        let end_r = r.end_ms.unwrap_or(end_ms);
+        if r.start_ms > r.queued_ms {
+            bars.push(bar(secs(r.queued_ms), secs(r.start_ms), QUEUED));
+        }
+        if let Some((pe, true)) = prev_end {
+            if r.queued_ms > pe {
+                bars.push(bar(secs(pe), secs(r.queued_ms), RETRY));
+            }
+        }
+        let failed = is_failure_outcome(&r.outcome);
+        let did_work = r.apply_end_ms.is_some()
+            || failed
+            || matches!(r.outcome.as_str(), "Ready" | "InProgress");
+        if did_work {
+            let ae = r.apply_end_ms.unwrap_or(end_r);
+            bars.push(bar(secs(r.start_ms), secs(ae), APPLY));
+            if end_r > ae {
+                bars.push(bar(secs(ae), secs(end_r), HEALTH));
+            }
+        }
+        if failed {
+            bars.push(Rectangle::new(
+                [
+                    (secs(end_r) - end / 400.0, y0 + 0.05),
+                    (secs(end_r) + end / 400.0, y0 + 0.95),
+                ],
+                FAILED.filled(),
+            ));
+        }
+        prev_end = Some((end_r, failed));
+    }
+    bars
+}
+
+/// The Gantt chart's legend, one swatch per bar colour.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+) -> Result<(), ChartError> {
+    let legend = [
+        (QUEUED, "queued"),
+        (WAITING, "dependency / source wait"),
+        (APPLY, "apply"),
+        (HEALTH, "health / Helm wait"),
+        (RETRY, "retry wait"),
+        (FAILED, "failure"),
+        (CRITICAL, "critical path"),
+    ];
+    for (c, label) in legend {
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+            .map_err(e)?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(e)?;
+    Ok(())
 }
 
 /// Writes one label per row, right-aligned in the label area, centred on the row.
