@@ -348,10 +348,13 @@ fn controller_flags_and_gates_come_from_the_flux_instance() {
         assert_eq!(names(&imp.kustomize_flags), kgates, "{repo}");
     }
     // The corpus's other entry points: (repo, entry found without --entry, or the error).
-    let e = fluxsim::import::entry::choose_entry(&c.join("joryirving__home-ops")).unwrap_err();
+    let e = fluxsim::import::entry::choose_entry(&c.join("joryirving__home-ops"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("kubernetes/clusters/main (from kubernetes/clusters/main/flux-instance/helmrelease.yaml:16)"), "{e}");
-    let e =
-        fluxsim::import::entry::choose_entry(&c.join("MatherlyNet__talos-cluster")).unwrap_err();
+    let e = fluxsim::import::entry::choose_entry(&c.join("MatherlyNet__talos-cluster"))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("templates/config/kubernetes/flux/cluster"),
         "{e}"
