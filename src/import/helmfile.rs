@@ -154,10 +154,10 @@ fn releases(rels: &[Value], file: &str, text: &str) -> Vec<(PreRelease, Vec<Stri
         if r.get("installed").and_then(Value::as_bool) == Some(false) {
             continue;
         }
-        let namespace = get_str(r, &["namespace"])
-            .filter(|n| !n.contains("tmpl"))
-            .unwrap_or("default")
-            .to_string();
+        let namespace = get_str(r, &["namespace"]).unwrap_or("default").to_string();
+        if namespace.contains("tmpl") {
+            continue;
+        }
         let chart = get_str(r, &["chart"])
             .filter(|c| !c.contains("tmpl"))
             .and_then(|c| c.rsplit('/').next())
