@@ -444,8 +444,11 @@ fn substitute_from_applied_only_by_its_user_is_stuck_unless_created_before_flux(
 /// renders CRDs (`--include-crds`): no workloads. `templates/values.yaml.gotmpl` is no
 /// helmfile. The four HelmReleases that adopt these releases (same name and namespace) are
 /// upgrades of ready releases: no stand-in workload; podinfo is a fresh install with one.
-/// Running it: Flux starts when the last pre-Flux chart (flux-operator) is ready (SPEC: the
-/// pre-Flux phase runs one step after another), and nothing is stuck.
+/// `bootstrap/install.sh:5` then installs metallb (`helm upgrade --install`, namespace
+/// metallb-system; the `${EXTRA}` release is unknown, and bootstrap/README.md is no script),
+/// adopted by HelmRelease metallb-system/metallb.
+/// Running it: Flux starts when the last pre-Flux chart (metallb) is ready (the pre-Flux phase
+/// runs one step after another), and nothing is stuck.
 #[test]
 fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
     let imp = run_import("helmfile", "kubernetes/flux/cluster");
@@ -460,6 +463,7 @@ fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
         ("kube-system/coredns coredns", 9),
         ("cert-manager/cert-manager cert-manager", 21),
         ("flux-system/flux-operator flux-operator", 30),
+        ("metallb-system/metallb metallb", 5),
     ];
     assert_eq!(got, want.map(|(a, b)| (a.to_string(), b)));
     assert_eq!(
@@ -481,15 +485,24 @@ fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
         "{yaml}"
     );
     assert!(
+        yaml.contains("    # already installed before Flux by bootstrap/install.sh:5 (bootstrap:)"),
+        "{yaml}"
+    );
+    let w = warning(
+        &imp,
+        "this script installs 1 chart(s) before Flux starts (metallb-system/metallb)",
+    );
+    assert_eq!((w.file.as_str(), w.line), ("bootstrap/install.sh", 5));
+    assert!(
         yaml.contains("name: \"podinfo\", namespace: \"default\", ready:"),
         "{yaml}"
     );
     let m = scenario_runs(&imp, "kubernetes/flux/cluster");
-    assert_eq!(m.bootstrap.len(), 4);
+    assert_eq!(m.bootstrap.len(), 5);
     let out = fluxsim::runner::run_once(&m, 1, 0);
     let t = &out.trace;
-    let last = m.bootstrap[3];
-    assert_eq!(m.workloads[last].name, "flux-operator");
+    let last = m.bootstrap[4];
+    assert_eq!(m.workloads[last].name, "metallb");
     assert_eq!(Some(t.flux_start_ms), t.workloads[last].ready_ms);
     // Each bootstrap step starts when the one before it is ready.
     for w in m.bootstrap.windows(2) {

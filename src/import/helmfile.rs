@@ -104,11 +104,26 @@ fn choose(files: Vec<String>, prefix: &str) -> Vec<String> {
     helmfiles
 }
 
-/// Reads the helmfiles of the repository. `prefix` is where the root source's paths start.
+/// Reads the helmfiles of the repository, and the `helm install` commands of its bootstrap
+/// scripts ([`super::helmcli`]), in file order. `prefix` is where the root source's paths
+/// start.
 pub fn find(repo: &mut Repo, prefix: &str) -> PreFlux {
     let mut out = PreFlux::default();
-    let files = choose(super::cluster::pre_flux_files(repo), prefix);
-    for f in files {
+    let all = super::cluster::pre_flux_files(repo);
+    let helmfiles = choose(all.clone(), prefix);
+    for f in all {
+        if super::helmcli::is_script(&f) && !helmfiles.contains(&f) {
+            let text = repo.fs.read(&f).unwrap_or_default();
+            for r in super::helmcli::releases(&f, &text) {
+                if out.adopted(&r.name, &r.namespace).is_none() {
+                    out.releases.push(r);
+                }
+            }
+            continue;
+        }
+        if !helmfiles.contains(&f) {
+            continue;
+        }
         let Some(text) = repo.fs.read(&f) else {
             continue;
         };

@@ -15,6 +15,7 @@ pub mod entry;
 mod error;
 pub mod flags;
 pub mod fs;
+pub mod helmcli;
 pub mod helmfile;
 pub mod patch;
 pub mod profiles;
@@ -263,7 +264,12 @@ fn pre_flux_warnings(imp: &mut Imported) {
             })
             .map(|o| format!("{}/{}", o.namespace, o.name))
             .collect();
-        imp.warnings.push(Warning { file, line, message: format!("assumed: this helmfile installs {} chart(s) before Flux starts ({}), one after another: written under bootstrap: with GUESSED readiness; {} HelmRelease(s) adopt one ({}) and upgrade an already-ready release", names.len(), names.join(", "), adopters.len(), if adopters.is_empty() { "none".to_string() } else { adopters.join(", ") }) });
+        let what = if helmcli::is_script(&file) {
+            "script"
+        } else {
+            "helmfile"
+        };
+        imp.warnings.push(Warning { file, line, message: format!("assumed: this {what} installs {} chart(s) before Flux starts ({}), one after another: written under bootstrap: with GUESSED readiness; {} HelmRelease(s) adopt one ({}) and upgrade an already-ready release", names.len(), names.join(", "), adopters.len(), if adopters.is_empty() { "none".to_string() } else { adopters.join(", ") }) });
     }
     for (file, n) in imp.pre_flux.crds_only.clone() {
         imp.warnings.push(Warning { file, line: 0, message: format!("assumed: the CRDs of this helmfile's {n} chart(s) are applied before Flux (not modelled: they exist when Flux starts)") });
