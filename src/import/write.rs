@@ -143,6 +143,13 @@ fn header(y: &mut String, imp: &Imported, repo_name: &str, entry: &str) {
         "# Flux's defaults. Workload readiness times are GUESSED (`guessed: true`) from chart\n",
     );
     y.push_str("# names (see `fluxsim::import::profiles`): edit them to match your cluster.\n");
+    if !imp.pre_flux.releases.is_empty() {
+        let _ = writeln!(
+            y,
+            "# bootstrap: holds the {} chart(s) installed before Flux (helmfile, helm CLI), one after\n# another; the HelmReleases that adopt them upgrade a ready release and get no workloads.",
+            imp.pre_flux.releases.len()
+        );
+    }
     if !imp.resource_sets.is_empty() {
         let names: Vec<String> = imp.resource_sets.iter().map(|r| comment(&r.0)).collect();
         let _ = writeln!(
