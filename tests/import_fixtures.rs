@@ -446,8 +446,11 @@ fn substitute_from_applied_only_by_its_user_is_stuck_unless_created_before_flux(
 /// upgrades of ready releases: no stand-in workload; podinfo is a fresh install with one.
 /// `bootstrap/install.sh:5` then installs metallb (`helm upgrade --install`, namespace
 /// metallb-system; the `${EXTRA}` release is unknown, and bootstrap/README.md is no script),
-/// adopted by HelmRelease metallb-system/metallb.
-/// Running it: Flux starts when the last pre-Flux chart (metallb) is ready (the pre-Flux phase
+/// adopted by HelmRelease metallb-system/metallb; files are read in path order, so
+/// `bootstrap/kustomize/spegel/kustomization.yaml` (kustomize `helmCharts:` spegel, line 7,
+/// namespace kube-system from the kustomization) comes last; HelmRelease kube-system/spegel
+/// installs over its ready workloads.
+/// Running it: Flux starts when the last pre-Flux chart (spegel) is ready (the pre-Flux phase
 /// runs one step after another), and nothing is stuck.
 #[test]
 fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
@@ -464,6 +467,7 @@ fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
         ("cert-manager/cert-manager cert-manager", 21),
         ("flux-system/flux-operator flux-operator", 30),
         ("metallb-system/metallb metallb", 5),
+        ("kube-system/spegel spegel", 7),
     ];
     assert_eq!(got, want.map(|(a, b)| (a.to_string(), b)));
     assert_eq!(
@@ -498,11 +502,13 @@ fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
         "{yaml}"
     );
     let m = scenario_runs(&imp, "kubernetes/flux/cluster");
-    assert_eq!(m.bootstrap.len(), 5);
+    assert!(yaml.contains("    # already installed before Flux by bootstrap/kustomize/spegel/kustomization.yaml:7 (bootstrap:)"), "{yaml}");
+    warning(&imp, "this kustomization (helmCharts) installs 1 chart(s) before Flux starts (kube-system/spegel)");
+    assert_eq!(m.bootstrap.len(), 6);
     let out = fluxsim::runner::run_once(&m, 1, 0);
     let t = &out.trace;
-    let last = m.bootstrap[4];
-    assert_eq!(m.workloads[last].name, "metallb");
+    let last = m.bootstrap[5];
+    assert_eq!(m.workloads[last].name, "spegel");
     assert_eq!(Some(t.flux_start_ms), t.workloads[last].ready_ms);
     // Each bootstrap step starts when the one before it is ready.
     for w in m.bootstrap.windows(2) {

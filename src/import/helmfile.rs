@@ -9,7 +9,8 @@
 //! namespace, chart, `needs`, `installed: false` skipped). Go templates are stripped: a line
 //! that is only `{{ … }}` is dropped, an inline one becomes a placeholder. A helmfile whose
 //! releases only give CRDs (`helmDefaults.args` has `--include-crds`, or its name says `crd`:
-//! templated and piped to kubectl) installs no workloads.
+//! templated and piped to kubectl) installs no workloads. A pre-Flux `kustomization.yaml` that
+//! inflates charts (`helmCharts:`) installs them too.
 
 use super::walk::Repo;
 use super::yaml::{get_str, parse_docs, strip_jinja};
@@ -121,6 +122,15 @@ pub fn find(repo: &mut Repo, prefix: &str) -> PreFlux {
             }
             continue;
         }
+        if is_kustomization(&f) {
+            let text = repo.fs.read(&f).unwrap_or_default();
+            for r in kustomize_charts(&f, &text) {
+                if out.adopted(&r.name, &r.namespace).is_none() {
+                    out.releases.push(r);
+                }
+            }
+            continue;
+        }
         if !helmfiles.contains(&f) {
             continue;
         }
@@ -153,6 +163,49 @@ pub fn find(repo: &mut Repo, prefix: &str) -> PreFlux {
                     out.releases.push(r.0);
                 }
             }
+        }
+    }
+    out
+}
+
+fn is_kustomization(rel: &str) -> bool {
+    matches!(
+        rel.rsplit('/').next(),
+        Some("kustomization.yaml" | "kustomization.yml")
+    )
+}
+
+/// The charts a pre-Flux `kustomization.yaml` inflates (`helmCharts:`, applied with
+/// `kubectl kustomize --enable-helm | kubectl apply`; Flux never builds these). No Helm
+/// release is stored, so a HelmRelease later installs over workloads that are already ready:
+/// for timing, the same as adopting a release.
+fn kustomize_charts(file: &str, text: &str) -> Vec<PreRelease> {
+    let (docs, _) = parse_docs(file, text);
+    let mut out = vec![];
+    for d in docs {
+        let ns = get_str(&d.value, &["namespace"]).unwrap_or("default");
+        for c in d
+            .value
+            .get("helmCharts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(chart) = get_str(c, &["name"]) else {
+                continue;
+            };
+            let name = get_str(c, &["releaseName"]).unwrap_or(chart);
+            let namespace = get_str(c, &["namespace"]).unwrap_or(ns);
+            if [name, namespace].iter().any(|s| s.contains(['$', '{'])) {
+                continue;
+            }
+            out.push(PreRelease {
+                name: name.to_string(),
+                namespace: namespace.to_string(),
+                chart: chart.to_string(),
+                file: file.to_string(),
+                line: line_of(text, chart),
+            });
         }
     }
     out

@@ -266,6 +266,8 @@ fn pre_flux_warnings(imp: &mut Imported) {
             .collect();
         let what = if helmcli::is_script(&file) {
             "script"
+        } else if file.ends_with("kustomization.yaml") || file.ends_with("kustomization.yml") {
+            "kustomization (helmCharts)"
         } else {
             "helmfile"
         };
