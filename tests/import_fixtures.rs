@@ -240,6 +240,24 @@ fn makejinja_templates_are_stripped_to_a_superset() {
         imp.source_root
     );
     assert!(imp.warnings.iter().any(|w| w.message.contains("superset")));
+    // Issue 15.4: the bootstrap helmfile template (both `#% if %#` branches give `needs`; the
+    // last wins) installs cilium then spegel before Flux; both HelmReleases adopt them.
+    let pre: Vec<String> = imp
+        .pre_flux
+        .releases
+        .iter()
+        .map(|r| format!("{}/{}:{}", r.namespace, r.name, r.line))
+        .collect();
+    assert_eq!(pre, ["network/cilium:3", "network/spegel:7"]);
+    let yaml = to_scenario(&imp, "fixture", "template/config/kubernetes/flux/cluster");
+    assert_eq!(
+        yaml.matches(
+            "# already installed before Flux by template/config/bootstrap/helmfile/apps.yaml.j2:"
+        )
+        .count(),
+        2,
+        "{yaml}"
+    );
     scenario_runs(&imp, "template/config/kubernetes/flux/cluster");
 }
 

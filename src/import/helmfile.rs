@@ -143,7 +143,7 @@ pub fn find(repo: &mut Repo, prefix: &str) -> PreFlux {
             text
         };
         let text = strip_gotmpl(&text);
-        let (docs, _) = parse_docs(&f.replace(".j2", ""), &text);
+        let (docs, _) = parse_docs(&f, &text);
         for d in docs {
             let Some(rels) = d.value.get("releases").and_then(Value::as_array) else {
                 continue;
