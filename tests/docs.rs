@@ -46,6 +46,7 @@ fn user_docs_are_self_contained() {
     let docs = [
         ("README.md", include_str!("../README.md")),
         ("docs/model.md", MODEL_MD),
+        ("docs/import.md", include_str!("../docs/import.md")),
         (
             "scenarios/README.md",
             include_str!("../scenarios/README.md"),

@@ -348,10 +348,13 @@ fn controller_flags_and_gates_come_from_the_flux_instance() {
         assert_eq!(names(&imp.kustomize_flags), kgates, "{repo}");
     }
     // The corpus's other entry points: (repo, entry found without --entry, or the error).
-    let e = fluxsim::import::entry::choose_entry(&c.join("joryirving__home-ops")).unwrap_err();
+    let e = fluxsim::import::entry::choose_entry(&c.join("joryirving__home-ops"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("kubernetes/clusters/main (from kubernetes/clusters/main/flux-instance/helmrelease.yaml:16)"), "{e}");
-    let e =
-        fluxsim::import::entry::choose_entry(&c.join("MatherlyNet__talos-cluster")).unwrap_err();
+    let e = fluxsim::import::entry::choose_entry(&c.join("MatherlyNet__talos-cluster"))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("templates/config/kubernetes/flux/cluster"),
         "{e}"
@@ -406,4 +409,90 @@ fn substitute_from_references_in_the_corpus() {
     );
     assert!(to_scenario(&imp, "o", entry)
         .contains("        - {kind: \"Secret\", name: \"cloudflare-tunnel-id-secret\"}\n"));
+}
+
+/// Copies a folder tree (test set-up).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Issue 15.4 on the corpus. The corpus copies keep only Flux documents, so the helmfile is
+/// added here: onedr0p/home-ops at the corpus commit (d9078e4) bootstraps with
+/// `helmfile -f bootstrap/helmfile/apps.yaml sync`, which, read by hand, installs with
+/// `wait: true` the chain cilium → coredns → spegel (kube-system) → cert-manager →
+/// external-secrets → onepassword-connect (external-secrets) → flux-operator → flux-instance
+/// (flux-system), each `needs` the one before; its `crds.yaml` is only templated for CRDs.
+/// Below is that list in helmfile form (names, namespaces, needs; written for this test).
+/// Each of the eight has a HelmRelease of the same name and namespace in the walk, so all
+/// eight adopt an installed release: none gets a guessed stand-in, and the eight are the
+/// pre-Flux phase in that order.
+#[test]
+fn onedr0p_helmfile_bootstrap_is_a_pre_flux_phase() {
+    let Some(c) = corpus_dir() else { return };
+    let dir = std::env::temp_dir().join(format!("fluxsim-helmfile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(&c.join("onedr0p__home-ops"), &dir);
+    let chain = [
+        ("cilium", "kube-system"),
+        ("coredns", "kube-system"),
+        ("spegel", "kube-system"),
+        ("cert-manager", "cert-manager"),
+        ("external-secrets", "external-secrets"),
+        ("onepassword-connect", "external-secrets"),
+        ("flux-operator", "flux-system"),
+        ("flux-instance", "flux-system"),
+    ];
+    let mut hf = String::from("---\nhelmDefaults:\n  wait: true\nreleases:\n");
+    let mut prev: Option<String> = None;
+    for (n, ns) in chain {
+        hf.push_str(&format!("  - name: {n}\n    namespace: {ns}\n"));
+        if let Some(p) = prev.replace(format!("{ns}/{n}")) {
+            hf.push_str(&format!("    needs:\n      - {p}\n"));
+        }
+    }
+    std::fs::create_dir_all(dir.join("bootstrap/helmfile")).unwrap();
+    std::fs::write(dir.join("bootstrap/helmfile/apps.yaml"), hf).unwrap();
+    let entry = "kubernetes/flux/cluster";
+    let imp = import(
+        &dir,
+        &ImportOptions {
+            entry: entry.into(),
+            source_root: None,
+        },
+    );
+    let got: Vec<(&str, &str)> = imp
+        .pre_flux
+        .releases
+        .iter()
+        .map(|r| (r.name.as_str(), r.namespace.as_str()))
+        .collect();
+    assert_eq!(got, chain);
+    let y = to_scenario(&imp, "onedr0p__home-ops", entry);
+    assert_eq!(
+        y.matches("# already installed before Flux by bootstrap/helmfile/apps.yaml:")
+            .count(),
+        8,
+        "{y}"
+    );
+    assert_eq!(
+        y.matches("# GUESSED stand-in for what chart").count(),
+        68 - 8
+    );
+    let sc = fluxsim::scenario::parse(&y, "imported.yaml").unwrap();
+    let m = fluxsim::model::build(&sc).unwrap();
+    // The eight charts, and the Secret nothing in the corpus creates (assumed made before
+    // Flux: see substitute_from_references_in_the_corpus).
+    assert_eq!(m.bootstrap.len(), 9);
+    let out = fluxsim::runner::run_once(&m, 1, 0);
+    assert!(out.trace.flux_start_ms > 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }

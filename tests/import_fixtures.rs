@@ -240,6 +240,24 @@ fn makejinja_templates_are_stripped_to_a_superset() {
         imp.source_root
     );
     assert!(imp.warnings.iter().any(|w| w.message.contains("superset")));
+    // Issue 15.4: the bootstrap helmfile template (both `#% if %#` branches give `needs`; the
+    // last wins) installs cilium then spegel before Flux; both HelmReleases adopt them.
+    let pre: Vec<String> = imp
+        .pre_flux
+        .releases
+        .iter()
+        .map(|r| format!("{}/{}:{}", r.namespace, r.name, r.line))
+        .collect();
+    assert_eq!(pre, ["network/cilium:3", "network/spegel:7"]);
+    let yaml = to_scenario(&imp, "fixture", "template/config/kubernetes/flux/cluster");
+    assert_eq!(
+        yaml.matches(
+            "# already installed before Flux by template/config/bootstrap/helmfile/apps.yaml.j2:"
+        )
+        .count(),
+        2,
+        "{yaml}"
+    );
     scenario_runs(&imp, "template/config/kubernetes/flux/cluster");
 }
 
@@ -404,4 +422,144 @@ fn substitute_from_order_secrets_and_invalid_fields() {
     );
     assert!(yaml.contains("guessed: true"));
     scenario_runs(&imp, "cluster");
+}
+
+/// tests/fixtures/import/selfvars, by hand (SPEC R5b; reference S9: kustomize-controller reads
+/// a `substituteFrom` object from the cluster before it builds):
+/// - `app` reads ConfigMap `app-vars`, which only `app` itself applies (app/vars.yaml:1): on a
+///   fresh cluster the build fails until it exists, and it never does — written as a resource
+///   of `app`, with a warning at cluster/ks.yaml:1; one run is stuck and names `app-vars`;
+/// - `tools-vars` is applied only by `tools` too, but bootstrap/seed.sh:5 creates it before
+///   Flux: written under `bootstrap:`, so `tools` builds at once and becomes Ready.
+#[test]
+fn substitute_from_applied_only_by_its_user_is_stuck_unless_created_before_flux() {
+    let imp = run_import("selfvars", "cluster");
+    let w = warning(&imp, "`app-vars` of `flux-system/app` is applied only by that Kustomization itself (app/vars.yaml:1)");
+    assert_eq!((w.file.as_str(), w.line), ("cluster/ks.yaml", 1));
+    assert!(w.message.contains("bootstrap is stuck"), "{}", w.message);
+    let w = warning(&imp, "`tools-vars` of `flux-system/tools` is applied only by that Kustomization itself, and created before Flux by bootstrap/seed.sh:5");
+    assert_eq!((w.file.as_str(), w.line), ("cluster/ks.yaml", 17));
+    let yaml = to_scenario(&imp, "fixture", "cluster");
+    assert!(yaml.contains("bootstrap:\n  - {kind: \"ConfigMap\", name: \"tools-vars\", namespace: \"flux-system\"}  # bootstrap/seed.sh:5 assumed created before Flux"), "{yaml}");
+    assert!(yaml.contains("    resources:\n      - {kind: \"ConfigMap\", name: \"app-vars\", namespace: \"flux-system\"}  # app/vars.yaml:1; applied only by its own user"), "{yaml}");
+    let sc = fluxsim::scenario::parse(&yaml, "imported.yaml").unwrap();
+    let m = fluxsim::model::build(&sc).unwrap();
+    let out = fluxsim::runner::run_once(&m, 1, 0);
+    assert!(out.trace.makespan_ms.is_none(), "stuck");
+    let names: Vec<&str> = out.stuck.iter().map(|s| s.object.as_str()).collect();
+    assert_eq!(names, ["Kustomization/app"], "{:?}", out.stuck);
+    assert!(
+        out.stuck[0].root_cause.contains("app-vars"),
+        "{:?}",
+        out.stuck[0]
+    );
+}
+
+/// tests/fixtures/import/helmfile, by hand: `bootstrap/helmfile.d/01-apps.yaml` installs, in
+/// `needs` order, cilium (line 15), coredns (9, needs cilium), cert-manager (21, needs coredns)
+/// and flux-operator (30, needs cert-manager); kyverno is `installed: false`; the `{{ }}`
+/// chart of coredns is a Go template (its release name is the chart). `00-crds.yaml` only
+/// renders CRDs (`--include-crds`): no workloads. `templates/values.yaml.gotmpl` is no
+/// helmfile. The four HelmReleases that adopt these releases (same name and namespace) are
+/// upgrades of ready releases: no stand-in workload; podinfo is a fresh install with one.
+/// `bootstrap/install.sh:5` then installs metallb (`helm upgrade --install`, namespace
+/// metallb-system; the `${EXTRA}` release is unknown, and bootstrap/README.md is no script),
+/// adopted by HelmRelease metallb-system/metallb; files are read in path order, so
+/// `bootstrap/kustomize/spegel/kustomization.yaml` (kustomize `helmCharts:` spegel, line 7,
+/// namespace kube-system from the kustomization) comes last; HelmRelease kube-system/spegel
+/// installs over its ready workloads.
+/// Running it: Flux starts when the last pre-Flux chart (spegel) is ready (the pre-Flux phase
+/// runs one step after another), and nothing is stuck.
+#[test]
+fn helmfile_charts_are_a_pre_flux_phase_and_their_helm_releases_adopt_them() {
+    let imp = run_import("helmfile", "kubernetes/flux/cluster");
+    let got: Vec<(String, usize)> = imp
+        .pre_flux
+        .releases
+        .iter()
+        .map(|r| (format!("{}/{} {}", r.namespace, r.name, r.chart), r.line))
+        .collect();
+    let want = [
+        ("kube-system/cilium cilium", 15),
+        ("kube-system/coredns coredns", 9),
+        ("cert-manager/cert-manager cert-manager", 21),
+        ("flux-system/flux-operator flux-operator", 30),
+        ("metallb-system/metallb metallb", 5),
+        ("kube-system/spegel spegel", 7),
+    ];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b)));
+    assert_eq!(
+        imp.pre_flux.crds_only,
+        [("bootstrap/helmfile.d/00-crds.yaml".to_string(), 1)]
+    );
+    let w = warning(&imp, "this helmfile installs 4 chart(s) before Flux starts");
+    assert_eq!(
+        (w.file.as_str(), w.line),
+        ("bootstrap/helmfile.d/01-apps.yaml", 15)
+    );
+    assert!(w.message.contains("4 HelmRelease(s) adopt one (kube-system/cilium, kube-system/coredns, cert-manager/cert-manager, flux-system/flux-operator)"), "{}", w.message);
+    let yaml = to_scenario(&imp, "fixture", "kubernetes/flux/cluster");
+    assert!(yaml.contains("bootstrap:\n  - {kind: DaemonSet, name: \"cilium\", namespace: \"kube-system\", ready: {lognormal: {median: 25s, p95: 60s}}, guessed: true}  # GUESSED readiness; bootstrap/helmfile.d/01-apps.yaml:15 installs chart `cilium` before Flux\n  - {kind: Deployment, name: \"coredns\""), "{yaml}");
+    assert_eq!(
+        yaml.matches("# already installed before Flux by bootstrap/helmfile.d/01-apps.yaml:")
+            .count(),
+        4,
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("    # already installed before Flux by bootstrap/install.sh:5 (bootstrap:)"),
+        "{yaml}"
+    );
+    let w = warning(
+        &imp,
+        "this script installs 1 chart(s) before Flux starts (metallb-system/metallb)",
+    );
+    assert_eq!((w.file.as_str(), w.line), ("bootstrap/install.sh", 5));
+    assert!(
+        yaml.contains("name: \"podinfo\", namespace: \"default\", ready:"),
+        "{yaml}"
+    );
+    let m = scenario_runs(&imp, "kubernetes/flux/cluster");
+    assert!(yaml.contains("    # already installed before Flux by bootstrap/kustomize/spegel/kustomization.yaml:7 (bootstrap:)"), "{yaml}");
+    warning(&imp, "this kustomization (helmCharts) installs 1 chart(s) before Flux starts (kube-system/spegel)");
+    assert_eq!(m.bootstrap.len(), 6);
+    let out = fluxsim::runner::run_once(&m, 1, 0);
+    let t = &out.trace;
+    let last = m.bootstrap[5];
+    assert_eq!(m.workloads[last].name, "spegel");
+    assert_eq!(Some(t.flux_start_ms), t.workloads[last].ready_ms);
+    // Each bootstrap step starts when the one before it is ready.
+    for w in m.bootstrap.windows(2) {
+        assert!(t.workloads[w[0]].ready_ms <= t.workloads[w[1]].applied_ms);
+    }
+}
+
+/// The importer's errors are typed (`ImportError`), with the messages the CLI prints.
+#[test]
+fn import_errors_are_typed_with_their_messages() {
+    use fluxsim::import::{check_dirs, entry::choose_entry, ImportError};
+    let e = check_dirs("/nonexistent/repo", ".").unwrap_err();
+    assert_eq!(e, ImportError::NotADirectory("/nonexistent/repo".into()));
+    assert_eq!(e.to_string(), "`/nonexistent/repo` is not a directory");
+    let dir = fixture("helmfile");
+    let d = dir.to_string_lossy().into_owned();
+    let e = check_dirs(&d, "clusters/nowhere").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("entry point `clusters/nowhere` is not a directory under `{d}`")
+    );
+    assert_eq!(check_dirs(&d, "kubernetes/flux/cluster"), Ok(()));
+    // No gotk-sync.yaml, FluxInstance or conventional folder in `helmfile/bootstrap`.
+    let e = choose_entry(&dir.join("bootstrap")).unwrap_err();
+    assert!(matches!(e, ImportError::NoEntryPoint { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("no entry point found: looked in "),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .ends_with("give the cluster's Flux folder with --entry"),
+        "{e}"
+    );
 }

@@ -296,6 +296,7 @@ pub fn guessed_profiles(sc: &Scenario) -> Vec<String> {
     let ks = r.kustomizations.iter().flat_map(|k| &k.value.resources);
     let hr = r.helm_releases.iter().flat_map(|h| &h.value.resources);
     ks.chain(hr)
+        .chain(&r.bootstrap)
         .filter(|w| w.value.guessed == Some(true))
         .map(|w| format!("{}/{}", w.value.kind.value, w.value.name.value))
         .collect()

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod critical_path;
+pub mod guesses;
 pub mod stats;
 pub mod stuck;
 

@@ -97,7 +97,7 @@ impl<'a> Ex<'a> {
         }
     }
     fn wname(&self, w: WorkloadId) -> String {
-        self.m.workloads[w].canonical.clone()
+        super::guesses::display_name(self.m, w)
     }
     fn oname(&self, o: ObjectId) -> String {
         self.m.objects[o].display()

@@ -109,6 +109,13 @@ pub fn run(a: Args) -> CmdResult {
         );
         write_chart(dir, &ra, &rb)?;
     }
+    let moved: Vec<&str> = cmp
+        .objects
+        .iter()
+        .filter(|o| o.mean_change_ms.abs() >= 0.5 || o.only_in.is_some())
+        .map(|o| o.name.as_str())
+        .collect();
+    let rests_on_guesses = fluxsim::analysis::guesses::for_compare(&ma, &mb, &moved);
     let rep = fluxsim::report::compare::CompareReport {
         schema_version: fluxsim::report::SCHEMA_VERSION,
         tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
@@ -117,6 +124,7 @@ pub fn run(a: Args) -> CmdResult {
         edits: edits.iter().map(Edit::describe).collect(),
         seed: a.seed,
         comparison: cmp,
+        rests_on_guesses,
     };
     if let Some(p) = json {
         emit(p, rep.to_json().as_bytes())?;

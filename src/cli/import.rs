@@ -30,9 +30,7 @@ fn import(
     output: Option<&str>,
 ) -> Result<ExitCode, ExitCode> {
     let root = std::path::Path::new(dir);
-    if !root.is_dir() {
-        return Err(fail(format!("`{dir}` is not a directory")));
-    }
+    fluxsim::import::check_dirs(dir, ".").map_err(fail)?;
     // Without --entry: the cluster the repository defines (gotk-sync.yaml, FluxInstance).
     let entry = match entry {
         Some(e) => e.to_string(),
@@ -42,11 +40,7 @@ fn import(
                 .dir
         }
     };
-    if !root.join(&entry).is_dir() {
-        return Err(fail(format!(
-            "entry point `{entry}` is not a directory under `{dir}`"
-        )));
-    }
+    fluxsim::import::check_dirs(dir, &entry).map_err(fail)?;
     let opts = fluxsim::import::ImportOptions {
         entry: entry.clone(),
         source_root: source_root.map(str::to_string),

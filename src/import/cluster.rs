@@ -26,11 +26,11 @@ pub enum Known {
 }
 
 /// Whether a repository file belongs to the phase before Flux: under a `bootstrap` folder, a
-/// helmfile, a task file or a shell script.
+/// helmfile (or in a `helmfile.d` folder), a task file or a shell script.
 fn pre_flux_file(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
     rel.split('/')
-        .any(|p| p.eq_ignore_ascii_case("bootstrap") || p == ".taskfiles")
+        .any(|p| p.eq_ignore_ascii_case("bootstrap") || p == ".taskfiles" || p == "helmfile.d")
         || name.starts_with("helmfile")
         || name.starts_with("taskfile")
         || name == "justfile"
@@ -38,9 +38,9 @@ fn pre_flux_file(rel: &str) -> bool {
         || name.ends_with(".sh")
 }
 
-/// The bootstrap file and line naming `name` (a Secret or ConfigMap created before Flux), if
-/// any. Reads only inside the repository, within its budgets.
-pub fn find_pre_flux(repo: &mut super::walk::Repo, name: &str) -> Option<(String, usize)> {
+/// The repository's pre-Flux files (bootstrap folders, helmfiles, task files, scripts), sorted.
+/// Lists only inside the repository, within its budgets.
+pub fn pre_flux_files(repo: &mut super::walk::Repo) -> Vec<String> {
     let mut stack = vec![(String::new(), 0usize)];
     let mut files = vec![];
     while let Some((d, depth)) = stack.pop() {
@@ -58,7 +58,13 @@ pub fn find_pre_flux(repo: &mut super::walk::Repo, name: &str) -> Option<(String
         }
     }
     files.sort();
-    files.into_iter().find_map(|f| {
+    files
+}
+
+/// The bootstrap file and line naming `name` (a Secret or ConfigMap created before Flux), if
+/// any. Reads only inside the repository, within its budgets.
+pub fn find_pre_flux(repo: &mut super::walk::Repo, name: &str) -> Option<(String, usize)> {
+    pre_flux_files(repo).into_iter().find_map(|f| {
         let text = repo.fs.read(&f)?;
         let i = text.find(name)?;
         // A whole word: not part of a longer name.
@@ -179,6 +185,76 @@ pub fn collect(docs: &[Doc], parent_ns: &str, applier: Option<usize>, into: &mut
                 file: d.file.clone(),
                 line: d.line,
             });
+    }
+}
+
+/// The `substituteFrom` references (kind, name, optional) of a Kustomization's value.
+#[must_use]
+pub fn substitute_refs(v: &Value) -> Vec<(String, String, bool)> {
+    v.pointer("/spec/postBuild/substituteFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let kind = get_str(r, &["kind"]).unwrap_or("ConfigMap");
+            let name = get_str(r, &["name"]).filter(|n| !n.is_empty())?;
+            let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
+            (kind == "ConfigMap" || kind == "Secret")
+                .then(|| (kind.to_string(), name.to_string(), optional))
+        })
+        .collect()
+}
+
+/// A `substituteFrom` object applied only by the Kustomization that reads it (or by one it
+/// creates): kustomize-controller reads it from the cluster before it builds (reference S9),
+/// so on a fresh cluster that build fails every `retryInterval` and bootstrap is stuck (SPEC
+/// R5b). Kept so, with a warning, unless a bootstrap file names it: then it is created before
+/// Flux and moved there.
+pub fn self_applied(
+    repo: &mut super::walk::Repo,
+    objects: &[super::Found],
+    held: &mut HeldMap,
+    warnings: &mut Vec<super::Warning>,
+) {
+    for (i, o) in objects.iter().enumerate() {
+        if o.kind != "Kustomization" {
+            continue;
+        }
+        for (kind, name, optional) in substitute_refs(&o.value) {
+            let key = (kind.clone(), o.namespace.clone(), name.clone());
+            let Some(h) = held.get_mut(&key) else {
+                continue;
+            };
+            let Some(a) = h.applier else { continue };
+            // Is the applier `i` itself or created (transitively) by `i`?
+            let mut up = Some(a);
+            while up.is_some_and(|u| u != i) {
+                up = up.and_then(|u| objects[u].parent);
+            }
+            if up.is_none() || optional {
+                continue;
+            }
+            let by = if a == i {
+                "only by that Kustomization itself".to_string()
+            } else {
+                format!(
+                    "only by `{}/{}`, which it creates",
+                    objects[a].namespace, objects[a].name
+                )
+            };
+            if let Some((file, line)) = find_pre_flux(repo, &name) {
+                warnings.push(super::Warning { file: o.file.clone(), line: o.line, message: format!("assumed: postBuild.substituteFrom {kind} `{name}` of `{}/{}` is applied {by}, and created before Flux by {file}:{line}, which names it (written under bootstrap:)", o.namespace, o.name) });
+                *h = Held {
+                    data: h.data.take(),
+                    known: Known::PreFlux,
+                    applier: None,
+                    file,
+                    line,
+                };
+                continue;
+            }
+            warnings.push(super::Warning { file: o.file.clone(), line: o.line, message: format!("postBuild.substituteFrom {kind} `{name}` of `{}/{}` is applied {by} ({}:{}): Flux reads it before building, so on a fresh cluster this build fails and bootstrap is stuck; apply it from a parent Kustomization, or create it before Flux", o.namespace, o.name, h.file, h.line) });
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! template trees and sub-tree artifacts, the nearest folder above the defining file under
 //! which the path exists.
 
+use super::error::ImportError;
 use super::flags::instance_spec;
 use super::fs::Kind;
 use super::walk::{join, Repo};
@@ -152,21 +153,17 @@ const CONVENTIONS: &[&str] = &[
 ///
 /// # Errors
 /// None or several entry points.
-pub fn choose_entry(dir: &Path) -> Result<Entry, String> {
+pub fn choose_entry(dir: &Path) -> Result<Entry, ImportError> {
     let (found, searched) = find_entries(dir);
-    let list = |v: &[Entry]| {
-        v.iter()
-            .map(|e| format!("{} (from {}:{})", e.dir, e.file, e.line))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match found.len() {
         1 => return Ok(found[0].clone()),
         0 => {}
         _ => {
-            return Err(format!(
-                "several clusters are defined: {}; choose one with --entry",
-                list(&found)
+            return Err(ImportError::SeveralClusters(
+                found
+                    .iter()
+                    .map(|e| format!("{} (from {}:{})", e.dir, e.file, e.line))
+                    .collect(),
             ))
         }
     }
@@ -198,16 +195,12 @@ pub fn choose_entry(dir: &Path) -> Result<Entry, String> {
                 .iter()
                 .map(|(at, p)| format!("{at} names path `{p}`, which is not a folder here"))
                 .collect::<Vec<_>>();
-            Err(format!(
-                "no entry point found: looked in {} manifests for a gotk-sync.yaml Kustomization, a FluxInstance spec.sync or a flux-instance HelmRelease's values.instance.sync{}, and for the folders {}; give the cluster's Flux folder with --entry",
-                searched.files,
-                if unresolved.is_empty() { String::new() } else { format!(" ({})", unresolved.join("; ")) },
-                CONVENTIONS.join(", ")
-            ))
+            Err(ImportError::NoEntryPoint {
+                files: searched.files,
+                unresolved,
+                folders: CONVENTIONS.iter().map(|c| (*c).to_string()).collect(),
+            })
         }
-        _ => Err(format!(
-            "no sync definition found, and several cluster folders: {}; choose one with --entry",
-            conv.join(", ")
-        )),
+        _ => Err(ImportError::SeveralFolders(conv)),
     }
 }

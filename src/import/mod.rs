@@ -12,8 +12,11 @@
 
 pub mod cluster;
 pub mod entry;
+mod error;
 pub mod flags;
 pub mod fs;
+pub mod helmcli;
+pub mod helmfile;
 pub mod patch;
 pub mod profiles;
 mod sources;
@@ -21,6 +24,7 @@ pub mod walk;
 mod write;
 pub mod yaml;
 
+pub use error::ImportError;
 pub use write::to_scenario;
 
 use cluster::{Held, HeldMap, Known};
@@ -94,6 +98,8 @@ pub struct Imported {
     pub jinja_files: usize,
     /// The ConfigMaps and Secrets the cluster will have (for `postBuild.substituteFrom`).
     pub held: HeldMap,
+    /// What the repository's helmfiles install before Flux.
+    pub pre_flux: helmfile::PreFlux,
 }
 
 impl Imported {
@@ -185,12 +191,38 @@ pub fn import(dir: &Path, opts: &ImportOptions) -> Imported {
         first
     };
     resolve_substitute_from(dir, &mut w);
+    cluster::self_applied(
+        &mut Repo::new(dir),
+        &w.imported.objects,
+        &mut w.held,
+        &mut w.imported.warnings,
+    );
     let mut imp = w.imported;
+    imp.pre_flux = helmfile::find(&mut Repo::new(dir), &w.root_prefix);
+    pre_flux_warnings(&mut imp);
     sanitize(&mut imp);
     break_cycles(&mut imp);
     imp.held = w.held;
     imp.warnings = dedupe(std::mem::take(&mut imp.warnings));
     imp
+}
+
+/// Checks that `dir` is a directory and `entry` a directory under it, before an import.
+///
+/// # Errors
+/// [`ImportError::NotADirectory`], [`ImportError::EntryNotADirectory`].
+pub fn check_dirs(dir: &str, entry: &str) -> Result<(), ImportError> {
+    let root = Path::new(dir);
+    if !root.is_dir() {
+        return Err(ImportError::NotADirectory(dir.to_string()));
+    }
+    if !root.join(entry).is_dir() {
+        return Err(ImportError::EntryNotADirectory {
+            entry: entry.to_string(),
+            dir: dir.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// One walk's result.
@@ -200,6 +232,50 @@ struct Walk {
     misses: Vec<(usize, String, String, bool)>,
     /// Listed paths that are not in the repository.
     missing_paths: Vec<String>,
+    /// Where the root source's paths start ("" for the repository root).
+    root_prefix: String,
+}
+
+/// Says what the helmfiles install before Flux and which HelmReleases adopt it.
+fn pre_flux_warnings(imp: &mut Imported) {
+    let mut files: Vec<(String, usize)> = vec![];
+    for r in &imp.pre_flux.releases {
+        if !files.iter().any(|f| f.0 == r.file) {
+            files.push((r.file.clone(), r.line));
+        }
+    }
+    for (file, line) in files {
+        let names: Vec<String> = imp
+            .pre_flux
+            .releases
+            .iter()
+            .filter(|r| r.file == file)
+            .map(|r| format!("{}/{}", r.namespace, r.name))
+            .collect();
+        let adopters: Vec<String> = imp
+            .objects
+            .iter()
+            .filter(|o| o.kind == "HelmRelease")
+            .filter(|o| {
+                let (n, ns) = write::release_of(o);
+                imp.pre_flux
+                    .adopted(&n, &ns)
+                    .is_some_and(|r| r.file == file)
+            })
+            .map(|o| format!("{}/{}", o.namespace, o.name))
+            .collect();
+        let what = if helmcli::is_script(&file) {
+            "script"
+        } else if file.ends_with("kustomization.yaml") || file.ends_with("kustomization.yml") {
+            "kustomization (helmCharts)"
+        } else {
+            "helmfile"
+        };
+        imp.warnings.push(Warning { file, line, message: format!("assumed: this {what} installs {} chart(s) before Flux starts ({}), one after another: written under bootstrap: with GUESSED readiness; {} HelmRelease(s) adopt one ({}) and upgrade an already-ready release", names.len(), names.join(", "), adopters.len(), if adopters.is_empty() { "none".to_string() } else { adopters.join(", ") }) });
+    }
+    for (file, n) in imp.pre_flux.crds_only.clone() {
+        imp.warnings.push(Warning { file, line: 0, message: format!("assumed: the CRDs of this helmfile's {n} chart(s) are applied before Flux (not modelled: they exist when Flux starts)") });
+    }
 }
 
 /// Decides each substituteFrom reference nothing in the walk applies: created before Flux when
@@ -515,6 +591,7 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
     if repo.jinja_files > 0 {
         all_warnings.push(Warning { file: String::new(), line: 0, message: format!("{} makejinja (.j2) templates were read by stripping `#% %#` blocks and replacing `#{{ }}#` expressions: every conditional branch is kept, so the graph is a superset", repo.jinja_files) });
     }
+    let root_prefix = src.roots.get(&root_source).cloned().unwrap_or_default();
     let source_root = src
         .roots
         .iter()
@@ -532,10 +609,12 @@ fn walk(dir: &Path, opts: &ImportOptions, seed: HeldMap) -> Walk {
             source_root,
             jinja_files: repo.jinja_files,
             held: HeldMap::new(),
+            pre_flux: helmfile::PreFlux::default(),
         },
         held: src.held,
         misses: src.misses,
         missing_paths: repo.missing.keys().cloned().collect(),
+        root_prefix,
     }
 }
 

@@ -91,6 +91,7 @@ pub fn to_scenario(imp: &Imported, repo_name: &str, entry: &str) -> String {
         held_res: BTreeMap::new(),
     };
     w.plan_held();
+    w.plan_pre_flux();
     let mut body = String::new();
     let ks: Vec<usize> = (0..imp.objects.len())
         .filter(|i| imp.objects[*i].kind == "Kustomization")
@@ -142,6 +143,13 @@ fn header(y: &mut String, imp: &Imported, repo_name: &str, entry: &str) {
         "# Flux's defaults. Workload readiness times are GUESSED (`guessed: true`) from chart\n",
     );
     y.push_str("# names (see `fluxsim::import::profiles`): edit them to match your cluster.\n");
+    if !imp.pre_flux.releases.is_empty() {
+        let _ = writeln!(
+            y,
+            "# bootstrap: holds the {} chart(s) installed before Flux (helmfile, helm CLI), one after\n# another; the HelmReleases that adopt them upgrade a ready release and get no workloads.",
+            imp.pre_flux.releases.len()
+        );
+    }
     if !imp.resource_sets.is_empty() {
         let names: Vec<String> = imp.resource_sets.iter().map(|r| comment(&r.0)).collect();
         let _ = writeln!(
@@ -304,26 +312,13 @@ impl Writer<'_> {
     /// The `substituteFrom` references of Kustomization `i` that are ConfigMaps or Secrets:
     /// (kind, name, optional).
     fn refs(&self, i: usize) -> Vec<(String, String, bool)> {
-        self.imp.objects[i]
-            .value
-            .pointer("/spec/postBuild/substituteFrom")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                let kind = get_str(r, &["kind"]).unwrap_or("ConfigMap");
-                let name = get_str(r, &["name"]).filter(|n| !n.is_empty())?;
-                let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
-                (kind == "ConfigMap" || kind == "Secret")
-                    .then(|| (kind.to_string(), name.to_string(), optional))
-            })
-            .collect()
+        super::cluster::substitute_refs(&self.imp.objects[i].value)
     }
 
     /// Places each ConfigMap and Secret a `substituteFrom` reads (SPEC R5b): a resource of the
-    /// Kustomization that applies it, or `bootstrap:` when the entry point's own sync applies
-    /// it, when it is a guess, or when only its user applies it (it then exists as far as the
-    /// repository shows).
+    /// Kustomization that applies it — its user itself included, which Flux never gets to
+    /// apply (stuck, as on a real cluster) — or `bootstrap:` when the entry point's own sync
+    /// applies it or it is created before Flux or guessed.
     fn plan_held(&mut self) {
         let imp = self.imp;
         for i in 0..imp.objects.len() {
@@ -355,16 +350,16 @@ impl Writer<'_> {
                 };
                 let at = format!("  # {}{why}", comment(&place));
                 match h.applier {
-                    Some(a)
-                        if !matches!(h.known, Known::Guessed | Known::Outside)
-                            && a != i
-                            && imp.objects[a].kind == "Kustomization" =>
-                    {
-                        self.held_res.entry(a).or_default().push(format!("{r}{at}"));
-                    }
-                    Some(_) if !matches!(h.known, Known::Guessed | Known::Outside) => {
-                        self.bootstrap
-                            .push(format!("{r}{at}; applied by its own user, assumed present"));
+                    Some(a) if imp.objects[a].kind == "Kustomization" => {
+                        let own = if a == i {
+                            "; applied only by its own user: its build fails until it exists"
+                        } else {
+                            ""
+                        };
+                        self.held_res
+                            .entry(a)
+                            .or_default()
+                            .push(format!("{r}{at}{own}"));
                     }
                     _ => self.bootstrap.push(format!("{r}{at}")),
                 }
@@ -390,6 +385,28 @@ impl Writer<'_> {
         }
     }
 
+    /// The charts a helmfile installs before Flux, in its order, as `bootstrap:` workloads
+    /// with guessed readiness.
+    fn plan_pre_flux(&mut self) {
+        for r in &self.imp.pre_flux.releases {
+            let (ready, kind) = profiles::profile(&r.chart);
+            if !self
+                .declared
+                .insert(format!("{kind}/{}/{}", r.namespace, r.name))
+            {
+                continue;
+            }
+            self.bootstrap.push(format!(
+                "{{kind: {kind}, name: {}, namespace: {}, ready: {ready}, guessed: true}}  # GUESSED readiness; {}:{} installs chart `{}` before Flux",
+                q(&r.name),
+                q(&r.namespace),
+                comment(&r.file),
+                r.line,
+                comment(&r.chart)
+            ));
+        }
+    }
+
     fn helm_release(&mut self, y: &mut String, i: usize) {
         let o = &self.imp.objects[i];
         let chart = spec_str(o, "/spec/chart/spec/chart")
@@ -412,6 +429,18 @@ impl Writer<'_> {
         if !o.depends_on.is_empty() {
             let _ = writeln!(y, "    dependsOn: [{}]", self.dep_list(o));
         }
+        let (rname, rns) = release_of(o);
+        if let Some(r) = self.imp.pre_flux.adopted(&rname, &rns) {
+            // helm-controller finds the release in storage without history of it and
+            // upgrades it: its workloads are already ready (the `bootstrap:` entry).
+            let _ = writeln!(
+                y,
+                "    # already installed before Flux by {}:{} (bootstrap:): adopting it upgrades a ready release",
+                comment(&r.file),
+                r.line
+            );
+            return;
+        }
         let tns = spec_str(o, "/spec/targetNamespace").unwrap_or_else(|| o.namespace.clone());
         let (ready, kind) = profiles::profile(&chart);
         let mut wname = o.name.clone();
@@ -426,6 +455,23 @@ impl Writer<'_> {
             comment(&chart)
         );
     }
+}
+
+/// A HelmRelease's Helm release (name, namespace), as helm-controller names it: `releaseName`,
+/// else `<targetNamespace>-<name>` when it has a target namespace, else its name; stored in its
+/// `storageNamespace`, else its own namespace (helm-controller `GetStorageNamespace`).
+pub(crate) fn release_of(o: &Found) -> (String, String) {
+    let tns = spec_str(o, "/spec/targetNamespace").filter(|t| !t.is_empty());
+    let name = spec_str(o, "/spec/releaseName")
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            tns.as_ref()
+                .map_or_else(|| o.name.clone(), |t| format!("{t}-{}", o.name))
+        });
+    let ns = spec_str(o, "/spec/storageNamespace")
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| o.namespace.clone());
+    (name, ns)
 }
 
 /// A HelmRelease's `install` block (timeout, remediation retries, strategy).

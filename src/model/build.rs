@@ -930,6 +930,7 @@ fn declare<'a>(
         fail_probability,
         permanent_failure: false,
         backoff_limit: w.backoff_limit.unwrap_or(6),
+        guessed: w.guessed == Some(true),
     });
     pending.push(PendingWorkload {
         raw: rw,

@@ -245,6 +245,9 @@ pub struct Workload {
     pub permanent_failure: bool,
     /// Job backoffLimit.
     pub backoff_limit: u32,
+    /// The readiness profile is a guess (`guessed: true`): reports say when a verdict rests
+    /// on it.
+    pub guessed: bool,
 }
 
 /// Injected faults (R16).

@@ -31,6 +31,9 @@ pub struct CheckResult {
     /// Objects most responsible (largest p95 Ready-time increase against the baseline, or the
     /// most critical objects when there is no baseline).
     pub responsible: Vec<String>,
+    /// Verdicts that rest on guessed readiness profiles, and which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rests_on_guesses: Vec<crate::analysis::guesses::RestsOn>,
 }
 
 impl CheckResult {
@@ -197,6 +200,7 @@ pub fn check(
     CheckResult {
         findings: f,
         responsible,
+        rests_on_guesses: cur.rests_on_guesses.clone(),
     }
 }
 
@@ -221,6 +225,9 @@ impl CheckResult {
             for r in &self.responsible {
                 let _ = writeln!(s, "    {r}");
             }
+        }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "  {}", g.line());
         }
         s
     }
@@ -248,6 +255,9 @@ impl CheckResult {
             for r in &self.responsible {
                 let _ = writeln!(s, "- {r}");
             }
+        }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "\n⚠️ {}", g.line());
         }
         s
     }

@@ -22,6 +22,9 @@ pub struct CompareReport {
     pub seed: u64,
     /// The paired comparison.
     pub comparison: Comparison,
+    /// Verdicts that rest on guessed readiness profiles, and which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rests_on_guesses: Vec<crate::analysis::guesses::RestsOn>,
 }
 
 /// Signed duration: `+1m2s`, `-750ms`, `0s`.
@@ -153,6 +156,9 @@ impl CompareReport {
                 v(o.b_p50_ms)
             );
         }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "\n{}", g.line());
+        }
         s
     }
 
@@ -211,6 +217,9 @@ impl CompareReport {
             for o in moved {
                 let _ = writeln!(s, "| `{}` | {} |", o.name, signed_f(o.mean_change_ms));
             }
+        }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "\n⚠️ {}", g.line());
         }
         s
     }

@@ -79,6 +79,9 @@ pub struct McReport {
     pub mean_events: f64,
     /// Makespan of each trial in trial order (null: stuck).
     pub trial_makespans_ms: Vec<Option<u64>>,
+    /// Verdicts that rest on guessed readiness profiles, and which.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rests_on_guesses: Vec<crate::analysis::guesses::RestsOn>,
 }
 
 impl McReport {
@@ -155,6 +158,7 @@ impl McReport {
         let mut roots: Vec<(String, u64)> = roots.into_iter().collect();
         roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         roots.truncate(10);
+        let rests_on_guesses = crate::analysis::guesses::for_mc(m, &crit, n, &roots);
         McReport {
             schema_version: super::SCHEMA_VERSION,
             tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
@@ -183,6 +187,7 @@ impl McReport {
                 trials.iter().map(|t| t.events as f64).sum::<f64>() / n as f64
             },
             trial_makespans_ms: mk,
+            rests_on_guesses,
         }
     }
 
@@ -299,6 +304,9 @@ impl McReport {
                 f(o.ready_p95_ms),
                 100.0 * o.criticality
             );
+        }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "\n{}", g.line());
         }
         s
     }

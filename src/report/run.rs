@@ -1,6 +1,7 @@
 //! The report of one run: a readable timeline, JSON, and CSV (one row per attempt).
 
 use crate::analysis::critical_path::Category;
+use crate::analysis::guesses::{self, RestsOn};
 use crate::analysis::stuck::StuckObject;
 use crate::model::Model;
 use crate::runner::RunOutput;
@@ -104,6 +105,9 @@ pub struct RunReport {
     pub time_per_category_ms: BTreeMap<String, u64>,
     /// Stuck objects with their chain to the root cause.
     pub stuck_objects: Vec<StuckObject>,
+    /// Verdicts that rest on guessed readiness profiles, and which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rests_on_guesses: Vec<RestsOn>,
 }
 
 fn cause_text(m: &Model, out: &RunOutput, c: Cause) -> String {
@@ -130,7 +134,7 @@ fn cause_text(m: &Model, out: &RunOutput, c: Cause) -> String {
 }
 
 fn why_text(m: &Model, w: FailWhy) -> String {
-    let wn = |i: usize| m.workloads[i].canonical.clone();
+    let wn = |i: usize| guesses::display_name(m, i);
     match w {
         FailWhy::CrdNotEstablished { workload } => format!(
             "{} dry-run failed: no matches for kind {} (CRD not established)",
@@ -307,6 +311,11 @@ impl RunReport {
                 .unwrap_or_default(),
             time_per_category_ms: per,
             stuck_objects: out.stuck.clone(),
+            rests_on_guesses: guesses::for_run(
+                m,
+                out.critical_path.as_ref().map(|c| c.objects.as_slice()),
+                &out.stuck,
+            ),
         }
     }
 
@@ -484,6 +493,9 @@ impl RunReport {
                     let _ = writeln!(s, "  {r}");
                 }
             }
+        }
+        for g in &self.rests_on_guesses {
+            let _ = writeln!(s, "\n{}", g.line());
         }
         s
     }

@@ -1,0 +1,182 @@
+//! Which guessed readiness profiles a verdict rests on. `fluxsim import` marks every readiness
+//! profile it guessed (`guessed: true`); `run`, `mc`, `check` and `compare` say when a makespan,
+//! a p95, a stuck probability or a stuck root cause depends on one of them, and name them.
+//!
+//! An object rests on the workloads it waits for: those it applies (a HelmRelease's install
+//! waits for them; a Kustomization with `wait: true` too) and its health-check targets. The
+//! pre-Flux phase adds to every makespan, so its guessed workloads count for every time.
+//! A guessed workload a HelmRelease applies stands for what its chart installs (the importer
+//! does not read charts), so reports name it through its HelmRelease, never as an object of
+//! its own that may not exist.
+
+use crate::model::{Model, ObjectId, Owner, Target, WorkloadId};
+use serde::{Deserialize, Serialize};
+
+/// The guessed readiness profiles one verdict rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestsOn {
+    /// The verdict: `makespan`, `p95`, `stuck probability`, `stuck root cause`, `change`.
+    pub verdict: String,
+    /// The guessed workloads, as reports name them.
+    pub guessed: Vec<String>,
+}
+
+impl RestsOn {
+    /// One line: `p95 rests on guessed readiness of: a, b (marked GUESSED in the scenario)`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        const SHOWN: usize = 8;
+        let more = self.guessed.len().saturating_sub(SHOWN);
+        let mut names = self
+            .guessed
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if more > 0 {
+            names.push_str(&format!(" and {more} more"));
+        }
+        format!(
+            "{} rests on guessed readiness of: {names} (marked GUESSED in the scenario; calibrate them to trust it)",
+            self.verdict
+        )
+    }
+}
+
+/// How reports name workload `w`: its `Kind/ns/name`, or, for a guessed stand-in of what a
+/// HelmRelease or a pre-Flux chart installs, through its owner.
+#[must_use]
+pub fn display_name(m: &Model, w: WorkloadId) -> String {
+    let wl = &m.workloads[w];
+    match wl.owner {
+        Owner::Object(o) if wl.guessed && m.objects[o].helm.is_some() => {
+            format!(
+                "what {} installs (GUESSED stand-in)",
+                m.objects[o].display()
+            )
+        }
+        Owner::Bootstrap(i) if wl.guessed => format!(
+            "what pre-Flux step {} installs (`{}/{}`, GUESSED stand-in)",
+            i + 1,
+            wl.namespace,
+            wl.name
+        ),
+        _ => wl.canonical.clone(),
+    }
+}
+
+/// Guessed workloads that `objects` wait for, and those of the pre-Flux phase, named as
+/// [`display_name`] does, in model order without repeats.
+#[must_use]
+pub fn waited_on(m: &Model, objects: &[ObjectId]) -> Vec<String> {
+    let mut ws: Vec<WorkloadId> = m.bootstrap.clone();
+    let mut waits = vec![false; m.objects.len()];
+    for &o in objects {
+        let ob = &m.objects[o];
+        waits[o] = ob.helm.is_some() || ob.wait;
+        ws.extend(ob.health_checks.iter().filter_map(|t| match t {
+            Target::Workload(w) => Some(*w),
+            Target::Object(_) => None,
+        }));
+    }
+    ws.extend(
+        (0..m.workloads.len())
+            .filter(|w| matches!(m.workloads[*w].owner, Owner::Object(o) if waits[o])),
+    );
+    ws.sort_unstable();
+    ws.dedup();
+    ws.into_iter()
+        .filter(|w| m.workloads[*w].guessed)
+        .map(|w| display_name(m, w))
+        .collect()
+}
+
+/// Guessed workloads named in `texts` (stuck chains and root causes).
+#[must_use]
+pub fn named_in<'a>(m: &Model, texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    (0..m.workloads.len())
+        .filter(|w| m.workloads[*w].guessed)
+        .map(|w| display_name(m, w))
+        .filter(|n| texts.iter().any(|t| t.contains(n.as_str())))
+        .collect()
+}
+
+/// The objects named (by [`crate::model::FluxObject::display`]) in `names`.
+#[must_use]
+pub fn objects_named<'a>(m: &Model, names: impl IntoIterator<Item = &'a str>) -> Vec<ObjectId> {
+    let names: Vec<&str> = names.into_iter().collect();
+    (0..m.objects.len())
+        .filter(|o| names.contains(&m.objects[*o].display().as_str()))
+        .collect()
+}
+
+/// One entry when `guessed` is not empty.
+#[must_use]
+pub fn rests_on(verdict: &str, guessed: Vec<String>) -> Option<RestsOn> {
+    (!guessed.is_empty()).then(|| RestsOn {
+        verdict: verdict.to_string(),
+        guessed,
+    })
+}
+
+/// What one run's verdicts rest on: the makespan (the objects on its critical path) or, when
+/// stuck, the root causes (the guessed workloads its stuck chains name).
+#[must_use]
+pub fn for_run(
+    m: &Model,
+    critical: Option<&[ObjectId]>,
+    stuck: &[super::stuck::StuckObject],
+) -> Vec<RestsOn> {
+    let texts = stuck
+        .iter()
+        .flat_map(|s| s.chain.iter().chain(std::iter::once(&s.root_cause)))
+        .map(String::as_str);
+    let stuck = rests_on("stuck root cause", named_in(m, texts));
+    let time = critical.and_then(|c| rests_on("makespan", waited_on(m, c)));
+    time.into_iter().chain(stuck).collect()
+}
+
+/// Criticality from which an object counts as on the p95's critical path.
+pub const CRITICAL_SHARE: f64 = 0.05;
+
+/// What Monte Carlo verdicts rest on: the p95 (objects on the critical path in at least
+/// [`CRITICAL_SHARE`] of the trials; `critical[o]` counts them over `trials`) and the stuck
+/// probability (the guessed workloads its root causes name).
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn for_mc(
+    m: &Model,
+    critical: &[u64],
+    trials: usize,
+    stuck_roots: &[(String, u64)],
+) -> Vec<RestsOn> {
+    let on_path: Vec<ObjectId> = (0..critical.len())
+        .filter(|o| trials > 0 && critical[*o] as f64 / trials as f64 >= CRITICAL_SHARE)
+        .collect();
+    let time = (!on_path.is_empty())
+        .then(|| rests_on("p95", waited_on(m, &on_path)))
+        .flatten();
+    let stuck = rests_on(
+        "stuck probability",
+        named_in(m, stuck_roots.iter().map(|r| r.0.as_str())),
+    );
+    time.into_iter().chain(stuck).collect()
+}
+
+/// What a paired comparison rests on: the guessed workloads of the objects whose Ready time
+/// moved (named as `Kind/ns/name` in `moved`), on either side, and of the pre-Flux phases.
+#[must_use]
+pub fn for_compare(a: &Model, b: &Model, moved: &[&str]) -> Vec<RestsOn> {
+    if moved.is_empty() {
+        return vec![];
+    }
+    let mut g = waited_on(a, &objects_named(a, moved.iter().copied()));
+    for x in waited_on(b, &objects_named(b, moved.iter().copied())) {
+        if !g.contains(&x) {
+            g.push(x);
+        }
+    }
+    rests_on("the change", g).into_iter().collect()
+}
