@@ -46,6 +46,8 @@ pub struct TimedQueue<T> {
 #[derive(Debug)]
 struct Lane<T> {
     delay: u64,
+    /// Key of the last item pushed (items only go to the back when they come after it).
+    last: (SimTime, u64),
     items: VecDeque<(SimTime, u64, T)>,
 }
 
@@ -92,6 +94,7 @@ impl<T> TimedQueue<T> {
             if lanes.iter().all(|l| l.delay != delay) {
                 lanes.push(Lane {
                     delay,
+                    last: (SimTime::ZERO, 0),
                     items: VecDeque::new(),
                 });
             }
@@ -104,10 +107,14 @@ impl<T> TimedQueue<T> {
     }
     /// Adds `item` at (`at`, `seq`), pushed at time `now`: into the lane of delay `at − now`
     /// when there is one and the item does not come before its last item, else into the heap.
+    #[inline]
     pub fn push(&mut self, now: SimTime, at: SimTime, seq: u64, item: T) {
         let place = self.place(now, at, seq);
         match place {
-            Head::Lane(i) => self.lanes[i].items.push_back((at, seq, item)),
+            Head::Lane(i) => {
+                self.lanes[i].last = (at, seq);
+                self.lanes[i].items.push_back((at, seq, item));
+            }
             Head::Heap => self.heap.push(Reverse((at, seq, Slot(item)))),
         }
         if self.head.is_none_or(|h| (at, seq) < (h.0, h.1)) {
@@ -115,20 +122,19 @@ impl<T> TimedQueue<T> {
         }
     }
     /// The lane an item at (`at`, `seq`) pushed at `now` may go to the back of, else the heap.
+    #[inline]
     fn place(&self, now: SimTime, at: SimTime, seq: u64) -> Head {
         if let Some(d) = at.0.checked_sub(now.0) {
             if let Some(i) = self.lanes.iter().position(|l| l.delay == d) {
-                if self.lanes[i]
-                    .items
-                    .back()
-                    .is_none_or(|b| (b.0, b.1) < (at, seq))
-                {
+                let l = &self.lanes[i];
+                if l.items.is_empty() || l.last < (at, seq) {
                     return Head::Lane(i);
                 }
             }
         }
         Head::Heap
     }
+    #[inline]
     fn find_head(&self) -> Option<(SimTime, u64, Head)> {
         let mut best = self
             .heap
@@ -157,6 +163,7 @@ impl<T> TimedQueue<T> {
         }
     }
     /// Removes the least item (FIFO among equal times when sequences are taken in order).
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, u64, T)> {
         let item = match self.head?.2 {
             Head::Heap => self.heap.pop().map(|Reverse((t, q, Slot(x)))| (t, q, x)),

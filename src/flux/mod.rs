@@ -140,8 +140,8 @@ pub(crate) struct WlState {
 #[derive(Debug)]
 pub(crate) struct CtlState {
     free: u32,
-    /// Pending entries by (ready time, sequence), with FIFO lanes for immediate adds and
-    /// dependency polls. Deleted lazily: an entry is live only while its object's `pending`
+    /// Pending entries by (ready time, sequence), with FIFO lanes for immediate adds,
+    /// dependency and artifact polls and first rate-limited requeues. Deleted lazily: an entry is live only while its object's `pending`
     /// has the same sequence number.
     queue: TimedQueue<ObjectId>,
     down_until: u64,
@@ -192,7 +192,12 @@ impl<'m> World<'m> {
     fn new(m: &'m Model, seed: u64, trial: u64, fast: bool) -> Self {
         let n = m.objects.len();
         let mk = |p: &crate::model::ControllerParams| {
-            let lanes = [0, p.requeue_dependency];
+            let lanes = [
+                0,
+                p.requeue_dependency,
+                MIN_RETRY_DELAY_MS,
+                ARTIFACT_REQUEUE_MS,
+            ];
             CtlState {
                 free: p.concurrent,
                 queue: TimedQueue::with_lanes(if fast { &lanes[..] } else { &[] }),
@@ -507,17 +512,17 @@ impl<'m> World<'m> {
                 self.source_create(i, s);
             }
         }
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].parent.is_none() {
+        let m = self.m;
+        for &o in &m.init_order {
+            if m.objects[o].parent.is_none() {
                 self.create(o, Cause::Created, s);
             }
         }
-        for (w, a, b) in self.m.faults.workload_outages.clone() {
+        for &(w, a, b) in &m.faults.workload_outages {
             s.schedule(SimTime(a), Ev::WlOutage(w, true));
             s.schedule(SimTime(b), Ev::WlOutage(w, false));
         }
-        for (k, at, down) in self.m.faults.restarts.clone() {
+        for &(k, at, down) in &m.faults.restarts {
             s.schedule(SimTime(at.max(now)), Ev::Restart(k, down));
         }
     }
@@ -551,9 +556,9 @@ impl<'m> World<'m> {
 
     fn restart_up(&mut self, k: ObjKind, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
+        let m = self.m;
+        for &o in &m.init_order {
+            if m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
                 self.enqueue(o, now, Cause::Restart, now, s);
             }
         }
