@@ -1,6 +1,7 @@
 //! Trials: one trial of each shipped scenario (the seed clusters), Monte Carlo throughput on
-//! seed 002 (31 Kustomizations) and on a synthetic 160-object home-ops DAG, and single trials
-//! of synthetic DAGs of 1k, 10k and 100k objects (scale).
+//! seed 002 (31 Kustomizations), on a synthetic 160-object home-ops DAG and on a real imported
+//! one (joryirving/home-ops main, 293 objects, `benches/fixtures/`), and single trials of
+//! synthetic DAGs of 1k, 10k and 100k objects (scale).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fluxsim::model::{build, Model};
@@ -44,7 +45,16 @@ fn mc(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     let m002 = scenario("002-matherlynet-before");
     let m160 = model(&fluxsim::synth::home_ops(160, 1, 4), "synthetic-160");
-    for (name, m) in [("002_31_objects", &m002), ("homeops_160_objects", &m160)] {
+    let p = format!(
+        "{}/benches/fixtures/joryirving-main.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let jory = model(&std::fs::read_to_string(&p).expect("fixture"), &p);
+    for (name, m) in [
+        ("002_31_objects", &m002),
+        ("homeops_160_objects", &m160),
+        ("joryirving_main_293_objects", &jory),
+    ] {
         for threads in [1usize, 2] {
             g.throughput(Throughput::Elements(1000));
             g.bench_with_input(

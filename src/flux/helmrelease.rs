@@ -110,13 +110,14 @@ impl World<'_> {
     /// Chart CRDs first (install only), waited for ≤ 60s.
     pub(crate) fn hr_apply_done(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        let m = self.m;
+        let spec = m.objects[o].helm.as_ref().expect("helm spec");
         if self.obj[o].release_stored {
             // RetryOnFailure: the next attempt is an upgrade of the failed release.
             self.hr_install(o, s);
             return;
         }
-        for &w in &spec.crds.clone() {
+        for &w in &spec.crds {
             self.apply_workload(w, s);
         }
         if spec
@@ -162,7 +163,8 @@ impl World<'_> {
     /// install timeout). R12.
     fn hr_install(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
+        let m = self.m;
+        let spec = m.objects[o].helm.as_ref().expect("helm spec");
         if self.api_down(now) {
             self.hr_fail_before_release(o, FailWhy::ApiUnavailable, s);
             return;
@@ -175,7 +177,7 @@ impl World<'_> {
             self.obj[o].release_stored = true;
         }
         let mut rejected = None;
-        for &w in &spec.resources.clone() {
+        for &w in &spec.resources {
             match self.webhook_check(w) {
                 Some(why) => rejected = rejected.or(Some(why)),
                 None => self.apply_workload(w, s),
@@ -278,8 +280,9 @@ impl World<'_> {
     /// Helm uninstall: the release and every object it created go away.
     fn hr_uninstall(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         self.obj[o].release_stored = false;
-        let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
-        for w in spec.resources.clone() {
+        let m = self.m;
+        let spec = m.objects[o].helm.as_ref().expect("helm spec");
+        for &w in &spec.resources {
             self.uninstall_workload(w, s);
         }
     }

@@ -170,13 +170,7 @@ impl World<'_> {
     }
 
     fn health_targets(&self, o: ObjectId) -> impl Iterator<Item = Target> + use<'_> {
-        let obj = &self.m.objects[o];
-        let (w, h): (&[Vec<Target>], &[Target]) = if obj.wait {
-            (&obj.stages, &[])
-        } else {
-            (&[], &obj.health_checks)
-        };
-        w.iter().flatten().chain(h.iter()).copied()
+        self.health_lists(o).into_iter().flatten().copied()
     }
 
     /// S12 (R8): wait checks everything applied; else healthChecks; neither → Ready now.
@@ -197,18 +191,8 @@ impl World<'_> {
     /// again in 5s, until `timeout` after the first poll.
     pub(crate) fn ks_health_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let mut in_progress = false;
-        let mut failed = None;
-        for t in self.health_targets(o) {
-            match self.kstatus(t, now) {
-                KStatus::Failed => {
-                    failed = failed.or(Some(t));
-                }
-                KStatus::InProgress => in_progress = true,
-                KStatus::Current => {}
-            }
-        }
         let fail_fast = !self.m.kustomize.disable_fail_fast;
+        let (failed, in_progress) = self.health_scan(o, now, fail_fast);
         if let Some(t) = failed.filter(|_| fail_fast || !in_progress) {
             let why = match t {
                 Target::Workload(w) => FailWhy::WorkloadFailed { workload: w },

@@ -5,18 +5,17 @@
 //! Depends on `model`, `engine`, `trace`, `rng`, `dist`, `time`; never on `analysis` or `report`.
 
 mod events;
+mod health;
 mod helmrelease;
 mod kustomization;
 mod source;
 mod workload;
 
-use crate::engine::{Engine, Handler, Scheduler};
+use crate::engine::{Engine, Handler, Scheduler, TimedQueue};
 use crate::model::{Model, ObjKind, ObjectId, SourceId, Target, WorkloadId};
 use crate::rng::{Purpose, TrialKey};
 use crate::time::SimTime;
 use crate::trace::{Cause, ObjectEnd, Outcome, Run, Trace, WorkloadEnd};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// First step of the per-item exponential rate limiter (`--min-retry-delay`, 750ms).
 pub const MIN_RETRY_DELAY_MS: u64 = 750;
@@ -100,6 +99,8 @@ pub(crate) struct ObjState {
     followup: Option<Entry>,
     running: Option<usize>,
     health_start: u64,
+    /// The health target found InProgress at the last poll (where the next scan starts).
+    health_hint: u32,
     /// The outcome and follow-up of a run whose event post holds its worker (R19).
     deferred: Option<(Outcome, events::Next)>,
     // HelmRelease
@@ -139,9 +140,10 @@ pub(crate) struct WlState {
 #[derive(Debug)]
 pub(crate) struct CtlState {
     free: u32,
-    /// Pending entries by (ready time, sequence). Deleted lazily: an entry is live only while
-    /// its object's `pending` has the same sequence number.
-    queue: BinaryHeap<Reverse<(u64, u64, ObjectId)>>,
+    /// Pending entries by (ready time, sequence), with FIFO lanes for immediate adds,
+    /// dependency and artifact polls and first rate-limited requeues. Deleted lazily: an entry is live only while its object's `pending`
+    /// has the same sequence number.
+    queue: TimedQueue<ObjectId>,
     down_until: u64,
 }
 
@@ -172,6 +174,11 @@ pub(crate) struct World<'m> {
     /// Earliest outstanding Wake event (time, sequence), if any.
     wake: Option<(u64, u64)>,
     pub(crate) bootstrap_step: usize,
+    /// The optimised paths (FIFO lanes, incremental health scans); false runs the plain
+    /// reference implementation, which must give the same trace.
+    pub(crate) fast: bool,
+    /// Which health targets of each object can be Failed.
+    health: health::HealthCache,
 }
 
 fn ci(k: ObjKind) -> usize {
@@ -182,12 +189,20 @@ fn ci(k: ObjKind) -> usize {
 }
 
 impl<'m> World<'m> {
-    fn new(m: &'m Model, seed: u64, trial: u64) -> Self {
+    fn new(m: &'m Model, seed: u64, trial: u64, fast: bool) -> Self {
         let n = m.objects.len();
-        let mk = |p: &crate::model::ControllerParams| CtlState {
-            free: p.concurrent,
-            queue: BinaryHeap::new(),
-            down_until: 0,
+        let mk = |p: &crate::model::ControllerParams| {
+            let lanes = [
+                0,
+                p.requeue_dependency,
+                MIN_RETRY_DELAY_MS,
+                ARTIFACT_REQUEUE_MS,
+            ];
+            CtlState {
+                free: p.concurrent,
+                queue: TimedQueue::with_lanes(if fast { &lanes[..] } else { &[] }),
+                down_until: 0,
+            }
         };
         World {
             m,
@@ -208,6 +223,8 @@ impl<'m> World<'m> {
             remaining: n,
             wake: None,
             bootstrap_step: 0,
+            fast,
+            health: health::HealthCache::new(n),
         }
     }
 
@@ -239,10 +256,10 @@ impl<'m> World<'m> {
             cause,
             cause_ms,
         };
-        self.enqueue_entry(o, e);
+        self.enqueue_entry(o, e, s.now());
     }
 
-    fn enqueue_entry(&mut self, o: ObjectId, e: Entry) {
+    fn enqueue_entry(&mut self, o: ObjectId, e: Entry, now: SimTime) {
         let st = &mut self.obj[o];
         if st.running.is_some() {
             if st.followup.is_none_or(|f| e.ready_at < f.ready_at) {
@@ -255,14 +272,14 @@ impl<'m> World<'m> {
         }
         st.pending = Some(e);
         let c = ci(self.m.objects[o].kind);
-        self.ctl[c].queue.push(Reverse((e.ready_at, e.seq, o)));
+        self.ctl[c].queue.push(now, SimTime(e.ready_at), e.seq, o);
     }
 
     /// The live head of controller `c`'s queue (stale entries are dropped on the way).
     fn live_head(&mut self, c: usize) -> Option<(u64, u64, ObjectId)> {
-        while let Some(&Reverse((ready_at, seq, o))) = self.ctl[c].queue.peek() {
+        while let Some((ready_at, seq, &o)) = self.ctl[c].queue.peek() {
             if self.obj[o].pending.is_some_and(|p| p.seq == seq) {
-                return Some((ready_at, seq, o));
+                return Some((ready_at.0, seq, o));
             }
             self.ctl[c].queue.pop();
         }
@@ -357,7 +374,7 @@ impl<'m> World<'m> {
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
         // The follow-up keeps the time and place of the add that asked for it (R0, R2).
         if let Some(f) = self.obj[o].followup.take() {
-            self.enqueue_entry(o, f);
+            self.enqueue_entry(o, f, s.now());
         }
         run
     }
@@ -495,17 +512,17 @@ impl<'m> World<'m> {
                 self.source_create(i, s);
             }
         }
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].parent.is_none() {
+        let m = self.m;
+        for &o in &m.init_order {
+            if m.objects[o].parent.is_none() {
                 self.create(o, Cause::Created, s);
             }
         }
-        for (w, a, b) in self.m.faults.workload_outages.clone() {
+        for &(w, a, b) in &m.faults.workload_outages {
             s.schedule(SimTime(a), Ev::WlOutage(w, true));
             s.schedule(SimTime(b), Ev::WlOutage(w, false));
         }
-        for (k, at, down) in self.m.faults.restarts.clone() {
+        for &(k, at, down) in &m.faults.restarts {
             s.schedule(SimTime(at.max(now)), Ev::Restart(k, down));
         }
     }
@@ -539,9 +556,9 @@ impl<'m> World<'m> {
 
     fn restart_up(&mut self, k: ObjKind, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
+        let m = self.m;
+        for &o in &m.init_order {
+            if m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
                 self.enqueue(o, now, Cause::Restart, now, s);
             }
         }
@@ -657,8 +674,24 @@ impl Handler for World<'_> {
 /// Simulates one trial of `m`: a pure function of (scenario, seed, trial) (SPEC "The model").
 #[must_use]
 pub fn simulate(m: &Model, seed: u64, trial: u64) -> Trace {
-    let mut w = World::new(m, seed, trial);
-    let mut eng: Engine<Ev> = Engine::new();
+    simulate_with(m, seed, trial, true)
+}
+
+/// [`simulate`] on the plain reference implementation: one heap for every event and every
+/// work queue, every health target checked at every poll. Slower; the same trace, byte for
+/// byte (tests compare the two).
+#[doc(hidden)]
+#[must_use]
+pub fn simulate_reference(m: &Model, seed: u64, trial: u64) -> Trace {
+    simulate_with(m, seed, trial, false)
+}
+
+/// Delays of the engine's FIFO lanes: the fixed polls (R7, R8, R12) and first fetches (R4).
+const EVENT_LANES: [u64; 3] = [HEALTH_POLL_MS, STAGE_POLL_MS, MIN_RETRY_DELAY_MS];
+
+fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool) -> Trace {
+    let mut w = World::new(m, seed, trial, fast);
+    let mut eng: Engine<Ev> = Engine::with_lanes(if fast { &EVENT_LANES } else { &[] });
     if m.objects.is_empty() {
         let mut t = w.finish_trace(0);
         t.makespan_ms = Some(0);

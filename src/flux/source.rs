@@ -65,9 +65,9 @@ impl World<'_> {
         self.src_ready[i] = Some(now);
         self.trace.source_ready_ms[i] = Some(now);
         // The watch enqueues every Kustomization on this source (R5).
-        let order = self.m.init_order.clone();
-        for o in order {
-            if self.m.objects[o].source == Some(i) {
+        let m = self.m;
+        for &o in &m.init_order {
+            if m.objects[o].source == Some(i) {
                 self.enqueue(o, now, Cause::SourceArrived { source: i }, now, s);
             }
         }
