@@ -5,6 +5,7 @@
 //! CmdResult` (helpers in `common`), one variant in [`Cmd`] and one arm in [`main`].
 
 mod advise;
+mod args;
 mod calibrate;
 mod chart;
 mod check;
