@@ -260,3 +260,81 @@ impl PairedStats {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(makespan: Option<u64>, ready: [Option<u64>; 2], critical: Vec<usize>) -> TrialSummary {
+        let mut per_category_ms = [0; N_CATEGORIES];
+        per_category_ms[0] = makespan.unwrap_or(0) / 2;
+        TrialSummary {
+            makespan_ms: makespan,
+            ready_ms: ready.to_vec(),
+            critical,
+            per_category_ms,
+            stuck_root: makespan.is_none().then(|| "b waits".to_string()),
+            events: 10,
+        }
+    }
+
+    fn four() -> Vec<TrialSummary> {
+        vec![
+            trial(Some(100), [Some(10), Some(100)], vec![0, 1]),
+            trial(None, [None, Some(40)], vec![]),
+            trial(Some(300), [Some(30), Some(300)], vec![1]),
+            trial(Some(200), [Some(20), Some(200)], vec![0, 1]),
+        ]
+    }
+
+    #[test]
+    fn counts_sums_and_exact_percentiles_by_hand() {
+        let mut st = McStats::new(2, ReadyMode::Exact);
+        for (i, t) in four().iter().enumerate() {
+            st.add(i as u64, t);
+        }
+        assert_eq!(st.makespans, vec![Some(100), None, Some(300), Some(200)]);
+        // Finished trials only: (100 + 300 + 200) / 2.
+        assert_eq!(st.category_ms[0], 300);
+        assert_eq!(st.critical, vec![2, 3]);
+        assert_eq!(st.never_ready, vec![1, 0]);
+        assert_eq!(st.stuck_roots.get("b waits"), Some(&1));
+        assert_eq!(st.events, 40);
+        // Object 0 over 4 trials: 10, 20, 30, never. p50: rank ⌈0.5·4⌉ = 2 → 20;
+        // p75: rank 3 → 30; p95: rank ⌈3.8⌉ = 4 falls on the never-Ready trial → None.
+        assert_eq!(
+            st.ready_percentiles(0, &[0.5, 0.75, 0.95]),
+            vec![Some(20), Some(30), None]
+        );
+    }
+
+    #[test]
+    fn split_and_merged_equals_whole_in_both_modes() {
+        for mode in [ReadyMode::Exact, ReadyMode::Sketch] {
+            let t = four();
+            let mut whole = McStats::new(2, mode);
+            t.iter()
+                .enumerate()
+                .for_each(|(i, x)| whole.add(i as u64, x));
+            let (mut a, mut b) = (McStats::new(2, mode), McStats::new(2, mode));
+            a.add(0, &t[0]);
+            b.add(1, &t[1]);
+            b.add(2, &t[2]);
+            let mut c = McStats::new(2, mode);
+            c.add(3, &t[3]);
+            // Not neighbours: refused, unchanged.
+            assert!(!a.clone().merge(c.clone()));
+            assert!(a.merge(b));
+            assert!(a.merge(McStats::new(2, mode)));
+            assert!(a.merge(c));
+            assert_eq!(a, whole);
+        }
+    }
+
+    #[test]
+    fn mode_follows_trials_times_objects() {
+        assert_eq!(ReadyMode::for_run(25_000, 160), ReadyMode::Exact);
+        assert_eq!(ReadyMode::for_run(25_001, 160), ReadyMode::Sketch);
+        assert_eq!(ReadyMode::for_run(1_000_000, 160), ReadyMode::Sketch);
+    }
+}

@@ -22,7 +22,7 @@ pub struct Shard {
 
 /// Why a `--shard` value is not `I/N`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("--shard `{0}` is not I/N with 0 ≤ I < N (e.g. 0/4 … 3/4; I is the 0-based shard index, as in JOB_COMPLETION_INDEX)")]
+#[error("`{0}` is not I/N with 0 ≤ I < N: I is the 0-based shard index (as in JOB_COMPLETION_INDEX), e.g. 0/4 … 3/4")]
 pub struct BadShard(pub String);
 
 impl std::str::FromStr for Shard {
