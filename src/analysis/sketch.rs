@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Largest relative error of [`LogHistogram::percentile`] against the exact nearest-rank
+/// Largest relative error of [`LogHistogram::kth`] against the exact nearest-rank
 /// percentile of the same values (1/256).
 pub const RELATIVE_ERROR: f64 = 1.0 / 256.0;
 
