@@ -183,13 +183,19 @@ impl McStats {
     /// count as +∞, so a percentile among them is None). Exact, or within the histogram's error.
     #[must_use]
     pub fn ready_percentiles(&self, o: usize, ps: &[f64]) -> Vec<Option<u64>> {
-        let n = self.trials();
-        let ranks = ps
-            .iter()
-            .map(|p| crate::analysis::stats::rank(n as usize, *p) as u64);
+        self.ready_percentiles_of(o, self.trials(), ps)
+    }
+
+    /// [`McStats::ready_percentiles`] over `n` trials (for statistics whose makespans were
+    /// taken out).
+    #[must_use]
+    pub fn ready_percentiles_of(&self, o: usize, n: u64, ps: &[f64]) -> Vec<Option<u64>> {
         if n == 0 {
             return vec![None; ps.len()];
         }
+        let ranks = ps
+            .iter()
+            .map(|p| crate::analysis::stats::rank(n as usize, *p) as u64);
         match &self.ready {
             ReadyTimes::Exact(e) => {
                 let mut v = e[o].clone();

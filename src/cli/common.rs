@@ -175,7 +175,7 @@ pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McRep
     let pb = Progress::new(trials);
     let res = monte_carlo_stats(m, &cfg, &|n| pb.set(n)).map_err(fail)?;
     pb.finish();
-    Ok(McReport::from_stats(&ScenarioInfo::of(m), seed, &res))
+    Ok(McReport::from_stats(&ScenarioInfo::of(m), seed, res))
 }
 
 /// Flushes stdout at exit (ignoring a closed pipe).

@@ -103,8 +103,8 @@ pub fn run(a: Args) -> CmdResult {
     let cmp = compare_stats(&ma, &res.a, &mb, &res.b, &res.paired, cfg.seed);
     if let Some(dir) = &a.chart {
         let (ra, rb) = (
-            McReport::from_stats(&ScenarioInfo::of(&ma), cfg.seed, &res.a),
-            McReport::from_stats(&ScenarioInfo::of(&mb), cfg.seed, &res.b),
+            McReport::from_stats(&ScenarioInfo::of(&ma), cfg.seed, res.a.clone()),
+            McReport::from_stats(&ScenarioInfo::of(&mb), cfg.seed, res.b.clone()),
         );
         write_chart(dir, &ra, &rb)?;
     }

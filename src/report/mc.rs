@@ -133,12 +133,11 @@ fn time_split(st: &McStats, finished: &[u64]) -> (BTreeMap<String, f64>, BTreeMa
     (time_share, time_mean)
 }
 
-fn object_stats(info: &ScenarioInfo, st: &McStats) -> Vec<ObjectStats> {
-    let n = st.trials();
+fn object_stats(info: &ScenarioInfo, st: &McStats, n: u64) -> Vec<ObjectStats> {
     info.order
         .iter()
         .map(|&o| {
-            let q = st.ready_percentiles(o, &[0.5, 0.9, 0.95]);
+            let q = st.ready_percentiles_of(o, n, &[0.5, 0.9, 0.95]);
             ObjectStats {
                 name: info.objects[o].clone(),
                 ready_p50_ms: q[0],
@@ -162,14 +161,15 @@ impl McReport {
         for (i, t) in trials.iter().enumerate() {
             st.add(i as u64, t);
         }
-        Self::from_stats(&ScenarioInfo::of(m), seed, &st)
+        Self::from_stats(&ScenarioInfo::of(m), seed, st)
     }
 
-    /// Builds the report from accumulated statistics (all trials of the run, in trial order).
+    /// Builds the report from accumulated statistics (all trials of the run, in trial order);
+    /// takes them to keep their makespans without a copy.
     #[must_use]
-    pub fn from_stats(info: &ScenarioInfo, seed: u64, st: &McStats) -> Self {
+    pub fn from_stats(info: &ScenarioInfo, seed: u64, mut st: McStats) -> Self {
         let n = st.trials();
-        let mk = st.makespans.clone();
+        let mk = std::mem::take(&mut st.makespans);
         let sorted = sort_with_stuck(&mk);
         let finished: Vec<u64> = mk.iter().flatten().copied().collect();
         let (mean, hw) = mean_ci(&finished);
@@ -178,7 +178,7 @@ impl McReport {
             ci.insert(k.to_string(), percentile_ci(&sorted, p));
         }
         let stuck = n - finished.len() as u64;
-        let (time_share, time_mean) = time_split(st, &finished);
+        let (time_share, time_mean) = time_split(&st, &finished);
         let mut roots: Vec<(String, u64)> = st
             .stuck_roots
             .iter()
@@ -206,7 +206,7 @@ impl McReport {
             },
             time_share,
             time_mean_ms: time_mean,
-            objects: object_stats(info, st),
+            objects: object_stats(info, &st, n),
             stuck_root_causes: roots,
             mean_events: share(st.events, n),
             trial_makespans_ms: mk,

@@ -231,5 +231,5 @@ pub fn merge(mut parts: Vec<(String, Partial)>) -> Result<McReport, MergeError> 
             )));
         }
     }
-    Ok(McReport::from_stats(&info, seed, &stats))
+    Ok(McReport::from_stats(&info, seed, stats))
 }
