@@ -236,12 +236,13 @@ pub struct McConfig {
 
 impl McConfig {
     /// Checks the settings against the limits of a streaming run ([`monte_carlo_stats`]),
-    /// before anything is allocated.
+    /// before anything is allocated. Those limits no longer depend on `m` (its memory does not
+    /// grow with trials × objects); the model stays in the signature for callers and for
+    /// limits that may.
     ///
     /// # Errors
     /// No trials, more than [`MAX_TRIALS`], too many threads.
-    pub fn check(&self, m: &Model) -> Result<(), RunError> {
-        let _ = m;
+    pub fn check(&self, _m: &Model) -> Result<(), RunError> {
         if self.trials == 0 {
             return Err(RunError::NoTrials);
         }
