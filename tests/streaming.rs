@@ -237,3 +237,30 @@ fn bad_shard_values_get_one_clear_error() {
         );
     }
 }
+
+#[test]
+fn streamed_comparison_matches_the_collected_one_on_any_thread_count() {
+    use fluxsim::analysis::compare::{compare, compare_stats};
+    use fluxsim::runner::monte_carlo_paired;
+    let ma = load("example.yaml");
+    let mut sb = fluxsim::scenario::load(std::path::Path::new(&scenario("example.yaml"))).unwrap();
+    let edit = fluxsim::scenario::edit::Edit::set("controller.requeue_dependency=5s").unwrap();
+    fluxsim::scenario::edit::apply(&mut sb.raw, &[edit]).unwrap();
+    let mb = build(&sb).unwrap();
+    let (a, b) = (
+        monte_carlo(&ma, &cfg(200, 2), &|_| {}).unwrap(),
+        monte_carlo(&mb, &cfg(200, 2), &|_| {}).unwrap(),
+    );
+    let collected = compare(&ma, &a, &mb, &b, 7);
+    for threads in [1, 2] {
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let progress = |n: u64| {
+            done.fetch_max(n, std::sync::atomic::Ordering::Relaxed);
+        };
+        let r = monte_carlo_paired(&ma, &mb, &cfg(200, threads), &progress).unwrap();
+        let streamed = compare_stats(&ma, &r.a, &mb, &r.b, &r.paired, 7);
+        assert_eq!(streamed, collected, "{threads} threads");
+        // The progress counts both sides' trials.
+        assert_eq!(done.into_inner(), 400);
+    }
+}
