@@ -186,6 +186,19 @@ impl McStats {
         self.ready_percentiles_of(o, self.trials(), ps)
     }
 
+    /// Trials in which object `o` became Ready at or before `ms` (exact, or counting the
+    /// histogram buckets whose middle is at or before `ms`).
+    #[must_use]
+    pub fn ready_at_most(&self, o: usize, ms: i64) -> u64 {
+        let Ok(ms) = u64::try_from(ms) else {
+            return 0;
+        };
+        match &self.ready {
+            ReadyTimes::Exact(e) => e[o].iter().filter(|v| **v <= ms).count() as u64,
+            ReadyTimes::Sketch(h) => h[o].count_at_most(ms),
+        }
+    }
+
     /// [`McStats::ready_percentiles`] over `n` trials (for statistics whose makespans were
     /// taken out).
     #[must_use]

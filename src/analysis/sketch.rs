@@ -88,6 +88,20 @@ impl LogHistogram {
         }
     }
 
+    /// Values counted in the buckets whose middle is at most `v` (exact below 256).
+    #[must_use]
+    pub fn count_at_most(&self, v: u64) -> u64 {
+        let mut n = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            let (lo, hi) = bounds(self.first + i as u32);
+            if lo + (hi - lo) / 2 > v {
+                break;
+            }
+            n += u64::from(*c);
+        }
+        n
+    }
+
     /// The nearest-rank `k`-th smallest value (1-based), as the midpoint of its bucket; None
     /// when fewer than `k` values were counted.
     #[must_use]
@@ -146,6 +160,10 @@ mod tests {
         // 31,000 >> 7 = 242 → 30,976 … 31,103, midpoint 31,039.
         assert_eq!(h.kth(5), Some(31_039));
         assert_eq!(h.kth(6), None);
+        // At most 30,015 (bucket 1130's middle): 100, 200 and the two in bucket 1130.
+        assert_eq!(h.count_at_most(30_014), 2);
+        assert_eq!(h.count_at_most(30_015), 4);
+        assert_eq!(h.count_at_most(1_000_000), 5);
     }
 
     #[test]

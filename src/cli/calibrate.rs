@@ -6,7 +6,7 @@ use super::common::{emit, fail};
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::build;
 use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
-use fluxsim::runner::{monte_carlo, McConfig};
+use fluxsim::runner::{monte_carlo_stats, McConfig};
 use std::process::ExitCode;
 
 const HELP: &str = "Make the dumps right after a bootstrap, in this order (events expire after 1h):
@@ -123,10 +123,10 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
     let observed = timeline::observed(&m, &input);
     let mut bootstraps = vec![];
     if !observed.is_empty() {
-        let before = monte_carlo(&m, &cfg, &|_| {}).map_err(fail)?;
-        let after = monte_carlo(&cm, &cfg, &|_| {}).map_err(fail)?;
+        let before = monte_carlo_stats(&m, &cfg, &|_| {}).map_err(fail)?;
+        let after = monte_carlo_stats(&cm, &cfg, &|_| {}).map_err(fail)?;
         for b in observed {
-            let rows = timeline::compare(&b, &before, Some(&after));
+            let rows = timeline::compare_stats(&b, &before, Some(&after));
             bootstraps.push(BootstrapReport { observed: b, rows });
         }
     }

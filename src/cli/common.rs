@@ -2,6 +2,7 @@
 //! before any simulation; a closed stdout ends the command quietly), Monte Carlo with a
 //! progress bar, and exit codes.
 
+use fluxsim::analysis::accumulate::McStats;
 use fluxsim::model::{build, Model};
 use fluxsim::report::mc::ScenarioInfo;
 use fluxsim::report::write::{check_writable, write_output, WriteError};
@@ -166,7 +167,12 @@ pub fn check_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<(),
 }
 
 /// Runs the trials (streaming) with a progress bar on a terminal.
-pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McReport, ExitCode> {
+pub fn run_mc_stats(
+    m: &Model,
+    seed: u64,
+    trials: u64,
+    threads: usize,
+) -> Result<McStats, ExitCode> {
     let cfg = McConfig {
         seed,
         trials,
@@ -175,7 +181,13 @@ pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McRep
     let pb = Progress::new(trials);
     let res = monte_carlo_stats(m, &cfg, &|n| pb.set(n)).map_err(fail)?;
     pb.finish();
-    Ok(McReport::from_stats(&ScenarioInfo::of(m), seed, res))
+    Ok(res)
+}
+
+/// Runs the trials (streaming) with a progress bar on a terminal, into a report.
+pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McReport, ExitCode> {
+    let st = run_mc_stats(m, seed, trials, threads)?;
+    Ok(McReport::from_stats(&ScenarioInfo::of(m), seed, st))
 }
 
 /// Flushes stdout at exit (ignoring a closed pipe).

@@ -1,10 +1,14 @@
 //! `fluxsim report`: one self-contained HTML file for reviews.
 
 use super::args::McArgs;
-use super::common::{check_outputs, emit, fail, load_model, load_scenario, run_mc, CmdResult};
+use super::common::{
+    check_outputs, emit, fail, load_model, load_scenario, run_mc, run_mc_stats, CmdResult,
+};
 use fluxsim::advise::{advise, AdviseConfig, Only};
 use fluxsim::model::build;
 use fluxsim::report::html::{render, HtmlInput};
+use fluxsim::report::mc::ScenarioInfo;
+use fluxsim::report::McReport;
 use fluxsim::report::RunReport;
 use fluxsim::runner::run_once;
 use std::process::ExitCode;
@@ -53,7 +57,20 @@ pub fn run(a: Args) -> CmdResult {
         None => None,
     };
     let run = RunReport::new(&ma, &run_once(&ma, seed, 0));
-    let mc_a = run_mc(&ma, seed, trials, threads)?;
+    let st_a = run_mc_stats(&ma, seed, trials, threads)?;
+    let observed = if a.observed.is_empty() {
+        vec![]
+    } else {
+        let input = super::calibrate::read_dumps(&a.observed)?;
+        fluxsim::calibrate::timeline::observed(&ma, &input)
+            .into_iter()
+            .map(|b| {
+                let rows = fluxsim::calibrate::timeline::compare_stats(&b, &st_a, None);
+                fluxsim::report::observed::BootstrapReport { observed: b, rows }
+            })
+            .collect()
+    };
+    let mc_a = McReport::from_stats(&ScenarioInfo::of(&ma), seed, st_a);
     let mc_b = match &mb {
         Some(m) => Some(run_mc(m, seed, trials, threads)?),
         None => None,
@@ -72,24 +89,6 @@ pub fn run(a: Args) -> CmdResult {
         None
     };
     let guessed = fluxsim::advise::guessed_profiles(&sa);
-    let observed = if a.observed.is_empty() {
-        vec![]
-    } else {
-        let input = super::calibrate::read_dumps(&a.observed)?;
-        let cfg = fluxsim::runner::McConfig {
-            seed,
-            trials,
-            threads,
-        };
-        let sims = fluxsim::runner::monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
-        fluxsim::calibrate::timeline::observed(&ma, &input)
-            .into_iter()
-            .map(|b| {
-                let rows = fluxsim::calibrate::timeline::compare(&b, &sims, None);
-                fluxsim::report::observed::BootstrapReport { observed: b, rows }
-            })
-            .collect()
-    };
     let html = render(&HtmlInput {
         model: &ma,
         a_run: &run,
