@@ -193,7 +193,8 @@ pub use crate::trace::TrialSummary;
 
 mod stream;
 pub use stream::{
-    monte_carlo_paired, monte_carlo_shard, monte_carlo_stats, BadShard, PairedRun, Shard,
+    monte_carlo_paired, monte_carlo_shard, monte_carlo_shard_in, monte_carlo_stats, BadShard,
+    PairedRun, Shard,
 };
 
 fn summarise(m: &Model, t: Trace) -> TrialSummary {

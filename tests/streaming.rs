@@ -264,3 +264,21 @@ fn streamed_comparison_matches_the_collected_one_on_any_thread_count() {
         assert_eq!(done.into_inner(), 400);
     }
 }
+
+#[test]
+fn histogram_mode_is_the_same_on_any_thread_count_and_split() {
+    use fluxsim::runner::monte_carlo_shard_in;
+    let m = load("synthetic-homeops-160.yaml");
+    let run = |threads, shard| {
+        monte_carlo_shard_in(&m, &cfg(240, threads), shard, ReadyMode::Sketch, &|_| {}).unwrap()
+    };
+    let one = run(1, Shard::ALL);
+    assert_eq!(one, run(2, Shard::ALL));
+    let mut merged = run(2, Shard { index: 0, count: 4 });
+    for i in 1..4 {
+        assert!(merged.merge(run(1, Shard { index: i, count: 4 })));
+    }
+    assert_eq!(merged, one);
+    let report = McReport::from_stats(&ScenarioInfo::of(&m), 7, one).to_json();
+    assert!(report.contains("\"ready_percentile_error\": 0.00390625"));
+}

@@ -146,8 +146,23 @@ pub fn monte_carlo_shard(
     shard: Shard,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<McStats, RunError> {
-    cfg.check(m)?;
     let mode = ReadyMode::for_run(cfg.trials, m.objects.len());
+    monte_carlo_shard_in(m, cfg, shard, mode, progress)
+}
+
+/// [`monte_carlo_shard`] keeping Ready times in `mode` whatever the run's size (every shard
+/// of a run must use the same mode).
+///
+/// # Errors
+/// As [`monte_carlo_shard`].
+pub fn monte_carlo_shard_in(
+    m: &Model,
+    cfg: &McConfig,
+    shard: Shard,
+    mode: ReadyMode,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<McStats, RunError> {
+    cfg.check(m)?;
     let new = || McStats::new(m.objects.len(), mode);
     let trial = |acc: &mut McStats, i: u64| {
         let t = simulate_bounded(m, cfg.seed, i)?;
