@@ -122,8 +122,16 @@ fn well_formed(p: &Partial) -> bool {
     let n = p.scenario.objects.len();
     let st = &p.stats;
     let range = p.shard.trials(p.trials);
+    let last_bucket = crate::analysis::sketch::bucket(u64::MAX) as usize;
     let ready_len = match &st.ready {
         ReadyTimes::Exact(e) => e.len(),
+        // A window past the last bucket cannot come from fluxsim.
+        ReadyTimes::Sketch(h)
+            if h.iter()
+                .any(|x| x.first as usize + x.counts.len() > last_bucket + 1) =>
+        {
+            usize::MAX
+        }
         ReadyTimes::Sketch(h) => h.len(),
     };
     p.shard.count > 0
