@@ -1,11 +1,16 @@
 //! Trials: one trial of each shipped scenario (the seed clusters), Monte Carlo throughput on
 //! seed 002 (31 Kustomizations), on a synthetic 160-object home-ops DAG and on a real imported
 //! one (joryirving/home-ops main, 293 objects, `benches/fixtures/`), and single trials of
-//! synthetic DAGs of 1k, 10k and 100k objects (scale).
+//! synthetic DAGs of 1k, 10k and 100k objects (scale); streaming Monte Carlo against
+//! collecting every trial, and the cost of folding one trial into the statistics (exact and
+//! histogram modes). Peak memory of long runs is measured with `/usr/bin/time -v`
+//! (results/bench.md): targets 1M trials of 160 objects under 100 MB RSS, 10,000 trials of a
+//! 100k-object DAG under 4 GB.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fluxsim::analysis::accumulate::{McStats, ReadyMode};
 use fluxsim::model::{build, Model};
-use fluxsim::runner::{monte_carlo, trial_summary, McConfig};
+use fluxsim::runner::{monte_carlo, monte_carlo_stats, trial_summary, McConfig};
 use fluxsim::scenario::parse;
 use std::time::Duration;
 
@@ -93,5 +98,36 @@ fn scale(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, seeds, mc, scale);
+fn streaming(c: &mut Criterion) {
+    let mut g = c.benchmark_group("streaming");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let m = model(&fluxsim::synth::home_ops(160, 1, 4), "synthetic-160");
+    let cfg = McConfig {
+        seed: 1,
+        trials: 1000,
+        threads: 2,
+    };
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("homeops_160_stream_1000_trials", |b| {
+        b.iter(|| monte_carlo_stats(&m, &cfg, &|_| {}).expect("pool"));
+    });
+    g.bench_function("homeops_160_collect_1000_trials", |b| {
+        b.iter(|| monte_carlo(&m, &cfg, &|_| {}).expect("pool"));
+    });
+    let trials: Vec<_> = (0..1000).map(|i| trial_summary(&m, 1, i)).collect();
+    for mode in [ReadyMode::Exact, ReadyMode::Sketch] {
+        g.bench_function(format!("fold_1000_summaries_{mode:?}"), |b| {
+            b.iter(|| {
+                let mut st = McStats::new(m.objects.len(), mode);
+                for (i, t) in trials.iter().enumerate() {
+                    st.add(i as u64, t);
+                }
+                st
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, seeds, mc, scale, streaming);
 criterion_main!(benches);

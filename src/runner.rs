@@ -21,7 +21,9 @@ pub const BASE_EVENT_BUDGET: u64 = 500_000;
 pub const EVENTS_PER_ELEMENT: u64 = 10_000;
 /// Most trials in one Monte Carlo run.
 pub const MAX_TRIALS: u64 = 10_000_000;
-/// Most (trials × objects) Ready times one Monte Carlo run keeps in memory (16 bytes each).
+/// Most (trials × objects) Ready times [`monte_carlo`], which keeps every trial's summary,
+/// holds in memory (16 bytes each). The streaming runs ([`monte_carlo_stats`]) have no such
+/// limit: their memory does not grow with the trial count.
 pub const MAX_TRIAL_CELLS: u64 = 50_000_000;
 /// Most worker threads.
 pub const MAX_THREADS: usize = 256;
@@ -33,7 +35,15 @@ pub enum RunError {
     /// `trials` is zero.
     #[error("--trials must be at least 1")]
     NoTrials,
-    /// `trials` above [`MAX_TRIALS`] or above what fits in memory for this scenario.
+    /// `trials` above [`MAX_TRIALS`].
+    #[error("--trials {trials} is too many: at most {max}; run fewer trials")]
+    TrialsOverLimit {
+        /// Asked for.
+        trials: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// `trials` above what fits in memory for this scenario when every trial's summary is kept.
     #[error("--trials {trials} is too many: at most {max} for a scenario of {objects} objects (each trial keeps every object's Ready time); run fewer trials")]
     TooManyTrials {
         /// Asked for.
@@ -181,6 +191,12 @@ pub fn try_run_once(m: &Model, seed: u64, trial: u64) -> Result<RunOutput, RunEr
 
 pub use crate::trace::TrialSummary;
 
+mod stream;
+pub use stream::{
+    monte_carlo_paired, monte_carlo_shard, monte_carlo_shard_in, monte_carlo_stats, BadShard,
+    PairedRun, Shard,
+};
+
 fn summarise(m: &Model, t: Trace) -> TrialSummary {
     let cp = critical_path(m, &t);
     let stuck_root = if t.makespan_ms.is_none() {
@@ -220,21 +236,21 @@ pub struct McConfig {
 }
 
 impl McConfig {
-    /// Checks the settings against the limits for `m`, before anything is allocated.
+    /// Checks the settings against the limits of a streaming run ([`monte_carlo_stats`]),
+    /// before anything is allocated. Those limits no longer depend on `m` (its memory does not
+    /// grow with trials × objects); the model stays in the signature for callers and for
+    /// limits that may.
     ///
     /// # Errors
-    /// No trials, too many trials for the scenario's size, too many threads.
-    pub fn check(&self, m: &Model) -> Result<(), RunError> {
+    /// No trials, more than [`MAX_TRIALS`], too many threads.
+    pub fn check(&self, _m: &Model) -> Result<(), RunError> {
         if self.trials == 0 {
             return Err(RunError::NoTrials);
         }
-        let objects = m.objects.len();
-        let max = MAX_TRIALS.min(MAX_TRIAL_CELLS / (objects as u64 + 1));
-        if self.trials > max {
-            return Err(RunError::TooManyTrials {
+        if self.trials > MAX_TRIALS {
+            return Err(RunError::TrialsOverLimit {
                 trials: self.trials,
-                max,
-                objects,
+                max: MAX_TRIALS,
             });
         }
         if self.threads > MAX_THREADS {
@@ -245,19 +261,40 @@ impl McConfig {
         }
         Ok(())
     }
+
+    /// Checks the settings against the limits of [`monte_carlo`], which keeps every trial's
+    /// summary (so also trials × objects at most [`MAX_TRIAL_CELLS`]).
+    ///
+    /// # Errors
+    /// As [`McConfig::check`], and too many trials for the scenario's size.
+    pub fn check_collected(&self, m: &Model) -> Result<(), RunError> {
+        self.check(m)?;
+        let objects = m.objects.len();
+        let max = MAX_TRIALS.min(MAX_TRIAL_CELLS / (objects as u64 + 1));
+        if self.trials > max {
+            return Err(RunError::TooManyTrials {
+                trials: self.trials,
+                max,
+                objects,
+            });
+        }
+        Ok(())
+    }
 }
 
-/// Runs the trials; `progress` is called after each trial with the count done (from any thread).
+/// Runs the trials and keeps every trial's summary; `progress` is called after each trial with
+/// the count done (from any thread). Memory grows with trials × objects: reports use
+/// [`monte_carlo_stats`], which streams.
 ///
 /// # Errors
-/// Settings over the limits ([`McConfig::check`]), a thread pool that cannot be built, or a
+/// Settings over the limits ([`McConfig::check_collected`]), a thread pool that cannot be built, or a
 /// trial that reaches its event budget (the first such trial in trial order).
 pub fn monte_carlo(
     m: &Model,
     cfg: &McConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<TrialSummary>, RunError> {
-    cfg.check(m)?;
+    cfg.check_collected(m)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()

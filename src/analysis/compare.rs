@@ -2,6 +2,7 @@
 //! per-trial makespan differences, their mean with a CI, percentile changes with paired
 //! bootstrap CIs, the share of trials where B is faster, and the objects that moved most.
 
+use crate::analysis::accumulate::{McStats, PairedStats, ReadyMode};
 use crate::analysis::stats::{percentile, sort_with_stuck};
 use crate::model::Model;
 use crate::rng::{name_hash, Purpose, TrialKey};
@@ -146,7 +147,6 @@ fn pct_changes(
 
 /// Compares paired trial summaries (same seed, same trial indices).
 #[must_use]
-#[allow(clippy::cast_precision_loss)]
 pub fn compare(
     ma: &Model,
     a: &[TrialSummary],
@@ -155,29 +155,59 @@ pub fn compare(
     seed: u64,
 ) -> Comparison {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mka: Vec<Option<u64>> = a.iter().map(|t| t.makespan_ms).collect();
-    let mkb: Vec<Option<u64>> = b.iter().map(|t| t.makespan_ms).collect();
-    let changes: Vec<Option<i64>> = mka.iter().zip(&mkb).map(|(x, y)| diff(*x, *y)).collect();
-    let paired: Vec<i64> = changes.iter().flatten().copied().collect();
-    let (mean, hw) = if paired.is_empty() {
-        (None, None)
-    } else {
-        let nn = paired.len() as f64;
-        let m = paired.iter().map(|x| *x as f64).sum::<f64>() / nn;
-        let hw = if paired.len() > 1 {
-            Some(
-                1.96 * libm::sqrt(
-                    paired.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / (nn - 1.0) / nn,
-                ),
-            )
-        } else {
-            None
-        };
-        (Some(m), hw)
-    };
+    let mut paired = PairedStats::new(pairs(ma, mb));
+    let mut sa = McStats::new(
+        ma.objects.len(),
+        ReadyMode::for_run(n as u64, ma.objects.len()),
+    );
+    let mut sb = McStats::new(
+        mb.objects.len(),
+        ReadyMode::for_run(n as u64, mb.objects.len()),
+    );
+    for (i, (x, y)) in a[..n].iter().zip(&b[..n]).enumerate() {
+        paired.add(x, y);
+        sa.add(i as u64, x);
+        sb.add(i as u64, y);
+    }
+    compare_stats(ma, &sa, mb, &sb, &paired, seed)
+}
+
+/// Each object of `ma` with the same object (by canonical name) in `mb`.
+#[must_use]
+pub fn pairs(ma: &Model, mb: &Model) -> Vec<(usize, usize)> {
+    let by_name: std::collections::HashMap<&str, usize> = mb
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.canonical.as_str(), i))
+        .collect();
+    ma.objects
+        .iter()
+        .enumerate()
+        .filter_map(|(ia, o)| Some((ia, *by_name.get(o.canonical.as_str())?)))
+        .collect()
+}
+
+/// Mean of the paired makespan changes with its 95 % half-width.
+#[allow(clippy::cast_precision_loss)]
+fn mean_change(paired: &[i64]) -> (Option<f64>, Option<f64>) {
+    if paired.is_empty() {
+        return (None, None);
+    }
+    let nn = paired.len() as f64;
+    let m = paired.iter().map(|x| *x as f64).sum::<f64>() / nn;
+    let hw = (paired.len() > 1).then(|| {
+        1.96 * libm::sqrt(
+            paired.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / (nn - 1.0) / nn,
+        )
+    });
+    (Some(m), hw)
+}
+
+/// Trials where B is faster, slower, equal (a stuck side counts as slower).
+fn race(mka: &[Option<u64>], mkb: &[Option<u64>]) -> (u64, u64, u64) {
     let (mut faster, mut slower, mut equal) = (0u64, 0u64, 0u64);
-    for (x, y) in mka.iter().zip(&mkb) {
+    for (x, y) in mka.iter().zip(mkb) {
         match (x, y) {
             (Some(x), Some(y)) if y < x => faster += 1,
             (Some(x), Some(y)) if y > x => slower += 1,
@@ -186,53 +216,45 @@ pub fn compare(
             _ => equal += 1,
         }
     }
-    let share = |c: u64| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+    (faster, slower, equal)
+}
+
+/// Per-object Ready-time changes, largest |mean change| first (at most 15).
+fn object_changes(
+    ma: &Model,
+    sa: &McStats,
+    mb: &Model,
+    sb: &McStats,
+    paired: &PairedStats,
+) -> Vec<ObjectChange> {
+    let p50 = |s: &McStats, o: usize| s.ready_percentiles(o, &[0.5])[0];
+    let mut in_b = vec![false; mb.objects.len()];
     let mut objects = vec![];
+    let mut next = paired.pairs.iter().enumerate().peekable();
     for (ia, oa) in ma.objects.iter().enumerate() {
-        let ib = mb.objects.iter().position(|o| o.canonical == oa.canonical);
-        let ra: Vec<Option<u64>> = a.iter().map(|t| t.ready_ms[ia]).collect();
-        let p50a = percentile(&sort_with_stuck(&ra), 0.5);
-        match ib {
-            Some(ib) => {
-                let rb: Vec<Option<u64>> = b.iter().map(|t| t.ready_ms[ib]).collect();
-                let d: Vec<i64> = ra
-                    .iter()
-                    .zip(&rb)
-                    .filter_map(|(x, y)| diff(*x, *y))
-                    .collect();
-                let mean = if d.is_empty() {
-                    0.0
-                } else {
-                    d.iter().map(|x| *x as f64).sum::<f64>() / d.len() as f64
-                };
-                objects.push(ObjectChange {
-                    name: oa.display(),
-                    mean_change_ms: mean,
-                    a_p50_ms: p50a,
-                    b_p50_ms: percentile(&sort_with_stuck(&rb), 0.5),
-                    only_in: None,
-                });
-            }
-            None => objects.push(ObjectChange {
-                name: oa.display(),
-                mean_change_ms: 0.0,
-                a_p50_ms: p50a,
-                b_p50_ms: None,
-                only_in: Some("A".into()),
-            }),
+        let mut change = ObjectChange {
+            name: oa.display(),
+            mean_change_ms: 0.0,
+            a_p50_ms: p50(sa, ia),
+            b_p50_ms: None,
+            only_in: Some("A".into()),
+        };
+        if let Some((i, &(_, ib))) = next.next_if(|(_, p)| p.0 == ia) {
+            in_b[ib] = true;
+            change.mean_change_ms = paired.mean_ms(i);
+            change.b_p50_ms = p50(sb, ib);
+            change.only_in = None;
         }
+        objects.push(change);
     }
-    for (ib, ob) in mb.objects.iter().enumerate() {
-        if !ma.objects.iter().any(|o| o.canonical == ob.canonical) {
-            let rb: Vec<Option<u64>> = b.iter().map(|t| t.ready_ms[ib]).collect();
-            objects.push(ObjectChange {
-                name: ob.display(),
-                mean_change_ms: 0.0,
-                a_p50_ms: None,
-                b_p50_ms: percentile(&sort_with_stuck(&rb), 0.5),
-                only_in: Some("B".into()),
-            });
-        }
+    for (ib, ob) in mb.objects.iter().enumerate().filter(|(i, _)| !in_b[*i]) {
+        objects.push(ObjectChange {
+            name: ob.display(),
+            mean_change_ms: 0.0,
+            a_p50_ms: None,
+            b_p50_ms: p50(sb, ib),
+            only_in: Some("B".into()),
+        });
     }
     objects.sort_by(|x, y| {
         y.mean_change_ms
@@ -241,13 +263,36 @@ pub fn compare(
             .then(x.name.cmp(&y.name))
     });
     objects.truncate(15);
-    let [p50, p95]: [PercentileChange; 2] = pct_changes(&mka, &mkb, &[0.5, 0.95], seed)
+    objects
+}
+
+/// Compares the statistics of two models run on the same trials (see
+/// [`crate::runner::monte_carlo_paired`]); `paired` holds the pairs of [`pairs`].
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn compare_stats(
+    ma: &Model,
+    sa: &McStats,
+    mb: &Model,
+    sb: &McStats,
+    paired: &PairedStats,
+    seed: u64,
+) -> Comparison {
+    let (mka, mkb) = (&sa.makespans, &sb.makespans);
+    let n = mka.len().min(mkb.len());
+    let (mka, mkb) = (&mka[..n], &mkb[..n]);
+    let changes: Vec<Option<i64>> = mka.iter().zip(mkb).map(|(x, y)| diff(*x, *y)).collect();
+    let paired_changes: Vec<i64> = changes.iter().flatten().copied().collect();
+    let (mean, hw) = mean_change(&paired_changes);
+    let (faster, slower, equal) = race(mka, mkb);
+    let share = |c: u64| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+    let [p50, p95]: [PercentileChange; 2] = pct_changes(mka, mkb, &[0.5, 0.95], seed)
         .try_into()
         .expect("two percentiles");
     let stuck = |v: &[Option<u64>]| share(v.iter().filter(|x| x.is_none()).count() as u64);
     Comparison {
         trials: n as u64,
-        paired_trials: paired.len() as u64,
+        paired_trials: paired_changes.len() as u64,
         mean_change_ms: mean,
         mean_change_ci_ms: hw,
         b_faster_share: share(faster),
@@ -255,9 +300,9 @@ pub fn compare(
         equal_share: share(equal),
         p50,
         p95,
-        a_stuck_probability: stuck(&mka),
-        b_stuck_probability: stuck(&mkb),
-        objects,
+        a_stuck_probability: stuck(mka),
+        b_stuck_probability: stuck(mkb),
+        objects: object_changes(ma, sa, mb, sb, paired),
         trial_changes_ms: changes,
     }
 }

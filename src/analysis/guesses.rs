@@ -70,37 +70,131 @@ pub fn display_name(m: &Model, w: WorkloadId) -> String {
 /// [`display_name`] does, in model order without repeats.
 #[must_use]
 pub fn waited_on(m: &Model, objects: &[ObjectId]) -> Vec<String> {
-    let mut ws: Vec<WorkloadId> = m.bootstrap.clone();
-    let mut waits = vec![false; m.objects.len()];
-    for &o in objects {
-        let ob = &m.objects[o];
-        waits[o] = ob.helm.is_some() || ob.wait;
-        ws.extend(ob.health_checks.iter().filter_map(|t| match t {
-            Target::Workload(w) => Some(*w),
-            Target::Object(_) => None,
-        }));
+    GuessIndex::of(m).waited_on(objects)
+}
+
+/// The guessed workloads each object waits for: what [`waited_on`] and [`named_in`] need of
+/// a model, kept without it (a Monte Carlo shard's partial result carries it, so `merge`
+/// can say what a verdict rests on without the scenario).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuessIndex {
+    /// Guessed workloads: (workload id, name as reports give it), in id order.
+    pub names: Vec<(WorkloadId, String)>,
+    /// Guessed workloads of the pre-Flux phase.
+    pub bootstrap: Vec<WorkloadId>,
+    /// Per object: the guessed workloads it waits for (what it applies and waits for, its
+    /// health-check targets). Empty when the scenario has no guessed profile.
+    pub waits: Vec<Vec<WorkloadId>>,
+}
+
+impl GuessIndex {
+    /// The index of `m`.
+    #[must_use]
+    pub fn of(m: &Model) -> Self {
+        let guessed = |w: &WorkloadId| m.workloads[*w].guessed;
+        let names: Vec<(WorkloadId, String)> = (0..m.workloads.len())
+            .filter(guessed)
+            .map(|w| (w, display_name(m, w)))
+            .collect();
+        if names.is_empty() {
+            return GuessIndex::default();
+        }
+        let mut waits: Vec<Vec<WorkloadId>> = m
+            .objects
+            .iter()
+            .map(|ob| {
+                ob.health_checks
+                    .iter()
+                    .filter_map(|t| match t {
+                        Target::Workload(w) => Some(*w),
+                        Target::Object(_) => None,
+                    })
+                    .filter(guessed)
+                    .collect()
+            })
+            .collect();
+        for (w, wl) in m.workloads.iter().enumerate() {
+            if let Owner::Object(o) = wl.owner {
+                let ob = &m.objects[o];
+                if wl.guessed && (ob.helm.is_some() || ob.wait) {
+                    waits[o].push(w);
+                }
+            }
+        }
+        let bootstrap = m.bootstrap.iter().copied().filter(guessed).collect();
+        GuessIndex {
+            names,
+            bootstrap,
+            waits,
+        }
     }
-    ws.extend(
-        (0..m.workloads.len())
-            .filter(|w| matches!(m.workloads[*w].owner, Owner::Object(o) if waits[o])),
-    );
-    ws.sort_unstable();
-    ws.dedup();
-    ws.into_iter()
-        .filter(|w| m.workloads[*w].guessed)
-        .map(|w| display_name(m, w))
-        .collect()
+
+    fn name(&self, w: WorkloadId) -> Option<&str> {
+        self.names
+            .binary_search_by_key(&w, |(id, _)| *id)
+            .ok()
+            .map(|i| self.names[i].1.as_str())
+    }
+
+    /// Guessed workloads that `objects` wait for, and those of the pre-Flux phase, in model
+    /// order without repeats.
+    #[must_use]
+    pub fn waited_on(&self, objects: &[ObjectId]) -> Vec<String> {
+        if self.names.is_empty() {
+            return vec![];
+        }
+        let mut ws: Vec<WorkloadId> = self.bootstrap.clone();
+        for &o in objects {
+            ws.extend(self.waits.get(o).into_iter().flatten());
+        }
+        ws.sort_unstable();
+        ws.dedup();
+        ws.into_iter()
+            .filter_map(|w| self.name(w).map(str::to_string))
+            .collect()
+    }
+
+    /// Guessed workloads named in `texts` (stuck chains and root causes).
+    #[must_use]
+    pub fn named_in<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let texts: Vec<&str> = texts.into_iter().collect();
+        self.names
+            .iter()
+            .map(|(_, n)| n)
+            .filter(|n| texts.iter().any(|t| t.contains(n.as_str())))
+            .cloned()
+            .collect()
+    }
+
+    /// What Monte Carlo verdicts rest on: the p95 (objects on the critical path in at least
+    /// [`CRITICAL_SHARE`] of the trials; `critical[o]` counts them over `trials`) and the
+    /// stuck probability (the guessed workloads its root causes name).
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn for_mc(
+        &self,
+        critical: &[u64],
+        trials: u64,
+        stuck_roots: &[(String, u64)],
+    ) -> Vec<RestsOn> {
+        let on_path: Vec<ObjectId> = (0..critical.len())
+            .filter(|o| trials > 0 && critical[*o] as f64 / trials as f64 >= CRITICAL_SHARE)
+            .collect();
+        let time = (!on_path.is_empty())
+            .then(|| rests_on("p95", self.waited_on(&on_path)))
+            .flatten();
+        let stuck = rests_on(
+            "stuck probability",
+            self.named_in(stuck_roots.iter().map(|r| r.0.as_str())),
+        );
+        time.into_iter().chain(stuck).collect()
+    }
 }
 
 /// Guessed workloads named in `texts` (stuck chains and root causes).
 #[must_use]
 pub fn named_in<'a>(m: &Model, texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let texts: Vec<&str> = texts.into_iter().collect();
-    (0..m.workloads.len())
-        .filter(|w| m.workloads[*w].guessed)
-        .map(|w| display_name(m, w))
-        .filter(|n| texts.iter().any(|t| t.contains(n.as_str())))
-        .collect()
+    GuessIndex::of(m).named_in(texts)
 }
 
 /// The objects named (by [`crate::model::FluxObject::display`]) in `names`.
@@ -141,28 +235,15 @@ pub fn for_run(
 /// Criticality from which an object counts as on the p95's critical path.
 pub const CRITICAL_SHARE: f64 = 0.05;
 
-/// What Monte Carlo verdicts rest on: the p95 (objects on the critical path in at least
-/// [`CRITICAL_SHARE`] of the trials; `critical[o]` counts them over `trials`) and the stuck
-/// probability (the guessed workloads its root causes name).
+/// What Monte Carlo verdicts rest on (see [`GuessIndex::for_mc`]).
 #[must_use]
-#[allow(clippy::cast_precision_loss)]
 pub fn for_mc(
     m: &Model,
     critical: &[u64],
-    trials: usize,
+    trials: u64,
     stuck_roots: &[(String, u64)],
 ) -> Vec<RestsOn> {
-    let on_path: Vec<ObjectId> = (0..critical.len())
-        .filter(|o| trials > 0 && critical[*o] as f64 / trials as f64 >= CRITICAL_SHARE)
-        .collect();
-    let time = (!on_path.is_empty())
-        .then(|| rests_on("p95", waited_on(m, &on_path)))
-        .flatten();
-    let stuck = rests_on(
-        "stuck probability",
-        named_in(m, stuck_roots.iter().map(|r| r.0.as_str())),
-    );
-    time.into_iter().chain(stuck).collect()
+    GuessIndex::of(m).for_mc(critical, trials, stuck_roots)
 }
 
 /// What a paired comparison rests on: the guessed workloads of the objects whose Ready time

@@ -15,7 +15,9 @@ pub fn percentile(sorted: &[Option<u64>], p: f64) -> Option<u64> {
     sorted[k - 1]
 }
 
-fn rank(n: usize, p: f64) -> usize {
+/// The 1-based nearest rank ⌈p·n⌉ (at least 1, at most n).
+#[must_use]
+pub fn rank(n: usize, p: f64) -> usize {
     #[allow(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,

@@ -4,6 +4,7 @@
 use super::fit;
 use super::load::{Input, ObjRec};
 use super::{Calibration, ObjectFit};
+use crate::analysis::accumulate::{McStats, ReadyMode};
 use crate::model::{Model, ObjectId};
 use crate::trace::TrialSummary;
 use std::collections::BTreeMap;
@@ -320,32 +321,65 @@ pub fn compare(
     before: &[TrialSummary],
     after: Option<&[TrialSummary]>,
 ) -> Vec<Row> {
-    let mk = |t: &[TrialSummary]| t.iter().map(|s| s.makespan_ms).collect::<Vec<_>>();
-    let obj = |t: &[TrialSummary], o: ObjectId| {
-        t.iter()
-            .map(|s| s.ready_ms.get(o).copied().flatten())
-            .collect::<Vec<_>>()
+    let stats = |t: &[TrialSummary]| {
+        let n = t.first().map_or(0, |s| s.ready_ms.len());
+        let mut st = McStats::new(n, ReadyMode::for_run(t.len() as u64, n));
+        for (i, s) in t.iter().enumerate() {
+            st.add(i as u64, s);
+        }
+        st
     };
+    compare_stats(b, &stats(before), after.map(stats).as_ref())
+}
+
+/// Places `observed` among object `o`'s simulated Ready times (never Ready counts as later
+/// than anything); exact, or within a histogram bucket when the run kept histograms.
+#[allow(clippy::cast_precision_loss)]
+fn place_object(observed: i64, st: &McStats, o: ObjectId) -> Option<Placement> {
+    let n = st.trials();
+    if n == 0 {
+        return None;
+    }
+    if o >= st.never_ready.len() {
+        // Not in this model: never Ready in any trial.
+        return place(observed, &[None]);
+    }
+    let percentile = 100.0 * st.ready_at_most(o, observed) as f64 / n as f64;
+    let q = st.ready_percentiles(o, &[0.05, 0.5, 0.95]);
+    Some(Placement {
+        percentile,
+        p5_ms: q[0],
+        p50_ms: q[1],
+        p95_ms: q[2],
+        outside: !(5.0..=95.0).contains(&percentile),
+    })
+}
+
+/// [`compare`] from streamed statistics (see `runner::monte_carlo_stats`).
+#[must_use]
+pub fn compare_stats(b: &ObservedBootstrap, before: &McStats, after: Option<&McStats>) -> Vec<Row> {
     let last = b
         .objects
         .iter()
         .filter(|o| o.ready_ms == b.makespan_ms)
         .all(|o| o.precise);
+    let mk = |st: &McStats| b.makespan_ms.and_then(|v| place(v, &st.makespans));
     let mut rows = vec![Row {
         object: "makespan".into(),
         observed_ms: b.makespan_ms,
         precise: b.makespan_ms.is_some() && last,
-        before: b.makespan_ms.and_then(|v| place(v, &mk(before))),
-        after: after.and_then(|a| b.makespan_ms.and_then(|v| place(v, &mk(a)))),
+        before: mk(before),
+        after: after.and_then(mk),
     }];
     for o in &b.objects {
         let Some(id) = o.object else { continue };
+        let at = |st: &McStats| o.ready_ms.and_then(|v| place_object(v, st, id));
         rows.push(Row {
             object: o.key.clone(),
             observed_ms: o.ready_ms,
             precise: o.precise,
-            before: o.ready_ms.and_then(|v| place(v, &obj(before, id))),
-            after: after.and_then(|a| o.ready_ms.and_then(|v| place(v, &obj(a, id)))),
+            before: at(before),
+            after: after.and_then(at),
         });
     }
     rows

@@ -1,5 +1,6 @@
 //! `fluxsim advise`: the changes worth making, each measured on common random numbers.
 
+use super::args::SeedThreads;
 use super::common::{check_outputs, emit, fail, load_scenario, say, CmdResult};
 use fluxsim::advise::{advise, AdviseConfig, Only};
 use fluxsim::report::advise::{to_json, to_markdown, to_text};
@@ -8,6 +9,10 @@ use std::process::ExitCode;
 /// Arguments of `fluxsim advise`.
 /// Propose the dependsOn and settings changes that make bootstrap faster or safer, each measured.
 #[derive(clap::Args)]
+#[command(
+    mut_arg("seed", |a| a.help("Seed shared by every side")),
+    mut_arg("threads", |a| a.help("Worker threads (0: all cores)"))
+)]
 pub struct Args {
     /// Scenario file (YAML).
     scenario: String,
@@ -17,12 +22,8 @@ pub struct Args {
     /// Trials that screen each candidate before the best are confirmed.
     #[arg(long, default_value_t = 200)]
     screen_trials: u64,
-    /// Seed shared by every side.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    run: SeedThreads,
     /// At most this many suggestions.
     #[arg(long, default_value_t = 10)]
     max_suggestions: usize,
@@ -48,10 +49,10 @@ pub fn run(a: Args) -> CmdResult {
     ])?;
     let sc = load_scenario(&a.scenario)?;
     let cfg = AdviseConfig {
-        seed: a.seed,
+        seed: a.run.seed,
         trials: a.trials,
         screen_trials: a.screen_trials,
-        threads: a.threads,
+        threads: a.run.threads,
         max_suggestions: a.max_suggestions,
         only: match a.only.as_deref() {
             Some("edges") => Only::Edges,

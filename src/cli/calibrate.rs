@@ -1,11 +1,12 @@
 //! `fluxsim calibrate`: fit a scenario to what a real cluster recorded, and set the observed
 //! bootstrap beside the prediction.
 
+use super::args::McArgs;
 use super::common::{emit, fail};
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::build;
 use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
-use fluxsim::runner::{monte_carlo, McConfig};
+use fluxsim::runner::{monte_carlo_stats, McConfig};
 use std::process::ExitCode;
 
 const HELP: &str = "Make the dumps right after a bootstrap, in this order (events expire after 1h):
@@ -20,7 +21,10 @@ clusters pool their samples. `fluxsim observe` writes the same files for a simul
 
 /// Arguments of `fluxsim calibrate`.
 #[derive(clap::Args)]
-#[command(after_help = HELP)]
+#[command(
+    after_help = HELP,
+    mut_arg("trials", |a| a.help("Trials of each prediction the observed bootstrap is set beside"))
+)]
 pub struct CalibrateArgs {
     /// Scenario file (YAML) to calibrate.
     pub scenario: String,
@@ -30,15 +34,8 @@ pub struct CalibrateArgs {
     /// Write the calibrated scenario to FILE.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<String>,
-    /// Trials of each prediction the observed bootstrap is set beside.
-    #[arg(long, default_value_t = 1000)]
-    pub trials: u64,
-    /// Seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Worker threads.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    #[command(flatten)]
+    pub mc: McArgs,
     /// Write the JSON report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<String>,
@@ -84,7 +81,7 @@ pub(crate) fn read_dumps(paths: &[String]) -> Result<Input, ExitCode> {
 }
 
 pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
-    if a.trials == 0 {
+    if a.mc.trials == 0 {
         return Err(fail("--trials must be at least 1"));
     }
     super::common::check_outputs(&[
@@ -119,17 +116,17 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
         emit(o, text.as_bytes())?;
     }
     let cfg = McConfig {
-        seed: a.seed,
-        trials: a.trials,
-        threads: a.threads,
+        seed: a.mc.run.seed,
+        trials: a.mc.trials,
+        threads: a.mc.run.threads,
     };
     let observed = timeline::observed(&m, &input);
     let mut bootstraps = vec![];
     if !observed.is_empty() {
-        let before = monte_carlo(&m, &cfg, &|_| {}).map_err(fail)?;
-        let after = monte_carlo(&cm, &cfg, &|_| {}).map_err(fail)?;
+        let before = monte_carlo_stats(&m, &cfg, &|_| {}).map_err(fail)?;
+        let after = monte_carlo_stats(&cm, &cfg, &|_| {}).map_err(fail)?;
         for b in observed {
-            let rows = timeline::compare(&b, &before, Some(&after));
+            let rows = timeline::compare_stats(&b, &before, Some(&after));
             bootstraps.push(BootstrapReport { observed: b, rows });
         }
     }
@@ -159,8 +156,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
         calibration: cal,
         not_written,
         output: a.output.clone(),
-        trials: a.trials,
-        seed: a.seed,
+        trials: a.mc.trials,
+        seed: a.mc.run.seed,
         bootstraps,
     };
     if let Some(p) = &a.json {

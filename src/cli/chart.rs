@@ -1,5 +1,6 @@
 //! `fluxsim chart`: charts and exports for reviews.
 
+use super::args::McArgs;
 use super::common::{check_mc, check_outputs, emit, fail, load_model, run_mc, say, CmdResult};
 use fluxsim::model::Model;
 use fluxsim::report::chart::{to_png_file, to_svg, Bars, Cdf, Chart, Gantt};
@@ -12,21 +13,18 @@ use std::process::ExitCode;
 /// Charts and exports for reviews: Gantt, makespan CDF, criticality, time per category
 /// (SVG + PNG), the DAG as Mermaid and DOT, and a Chrome trace of one run.
 #[derive(clap::Args)]
+#[command(
+    mut_arg("trials", |a| a.help("Trials for the distribution charts")),
+    mut_arg("seed", |a| a.help("Seed (the Gantt chart and trace show trial 0 of this seed)"))
+)]
 pub struct Args {
     /// Scenario file (`-` reads standard input).
     scenario: String,
     /// Output directory (created if missing).
     #[arg(long, short, default_value = "fluxsim-charts")]
     out: String,
-    /// Trials for the distribution charts.
-    #[arg(long, default_value_t = 1000)]
-    trials: u64,
-    /// Seed (the Gantt chart and trace show trial 0 of this seed).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    mc: McArgs,
 }
 
 fn save_chart<C: Chart>(dir: &Path, name: &str, c: &C) -> Result<(), ExitCode> {
@@ -66,9 +64,10 @@ pub fn run(a: Args) -> CmdResult {
     let dir = Path::new(out);
     check_outputs(&[("--out", Some(&dir.join("gantt.svg").display().to_string()))])?;
     let m = load_model(&a.scenario)?;
-    check_mc(&m, a.seed, a.trials, a.threads)?;
-    let run = RunReport::new(&m, &try_run_once(&m, a.seed, 0).map_err(fail)?);
-    let mc = run_mc(&m, a.seed, a.trials, a.threads)?;
+    let McArgs { trials, run: st } = a.mc;
+    check_mc(&m, st.seed, trials, st.threads)?;
+    let run = RunReport::new(&m, &try_run_once(&m, st.seed, 0).map_err(fail)?);
+    let mc = run_mc(&m, st.seed, trials, st.threads)?;
     save_chart(dir, "gantt", &Gantt { report: &run })?;
     save_chart(
         dir,

@@ -1,5 +1,6 @@
 //! `fluxsim check`: `expect` budgets and/or a baseline, for CI.
 
+use super::args::SeedThreads;
 use super::common::{check_mc, check_outputs, emit, fail, load_model, run_mc, say, CmdResult};
 use fluxsim::model::Expect;
 use fluxsim::report::McReport;
@@ -20,12 +21,8 @@ pub struct Args {
     /// Trials (default: the scenario's `expect.trials`, else 1000).
     #[arg(long)]
     trials: Option<u64>,
-    /// Seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    run: SeedThreads,
     /// Write this run's report as the new baseline to FILE.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<String>,
@@ -81,9 +78,9 @@ pub fn run(a: Args) -> CmdResult {
         .or(base.as_ref().map(|b| b.trials))
         .or(m.expect.trials.map(u64::from))
         .unwrap_or(1000);
-    let seed = base.as_ref().map_or(a.seed, |b| b.seed);
-    check_mc(&m, seed, trials, a.threads)?;
-    let rep = run_mc(&m, seed, trials, a.threads)?;
+    let seed = base.as_ref().map_or(a.run.seed, |b| b.seed);
+    check_mc(&m, seed, trials, a.run.threads)?;
+    let rep = run_mc(&m, seed, trials, a.run.threads)?;
     if let Some(p) = &a.write_baseline {
         emit(p, rep.to_json().as_bytes())?;
     }

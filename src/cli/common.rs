@@ -2,10 +2,12 @@
 //! before any simulation; a closed stdout ends the command quietly), Monte Carlo with a
 //! progress bar, and exit codes.
 
+use fluxsim::analysis::accumulate::McStats;
 use fluxsim::model::{build, Model};
+use fluxsim::report::mc::ScenarioInfo;
 use fluxsim::report::write::{check_writable, write_output, WriteError};
 use fluxsim::report::McReport;
-use fluxsim::runner::{monte_carlo, McConfig};
+use fluxsim::runner::{monte_carlo_stats, McConfig};
 use fluxsim::scenario;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -110,19 +112,47 @@ pub fn write_outputs(
     Ok(())
 }
 
-fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    let show = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && total >= 200;
-    show.then(|| {
-        let pb = indicatif::ProgressBar::new(total);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} trials {pos}/{len} [{bar:40}] {per_sec} eta {eta}",
-            )
-            .expect("template")
-            .progress_chars("=> "),
-        );
-        pb
-    })
+/// A progress bar with trials/s and ETA on stderr, only on a terminal and outside CI (piped
+/// or CI output stays clean); `total` counts trials (both sides' for a comparison).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+}
+
+impl Progress {
+    /// A bar for `total` trials (none for short runs, when stderr is not a terminal, or in CI).
+    pub fn new(total: u64) -> Self {
+        let show =
+            std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && total >= 200;
+        let bar = show.then(|| {
+            let pb = indicatif::ProgressBar::new(total);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} trials {pos}/{len} [{bar:40}] {per_sec} eta {eta}",
+                )
+                .expect("template")
+                .progress_chars("=> "),
+            );
+            pb
+        });
+        Progress { bar, total }
+    }
+
+    /// Records `n` trials done (called from any worker thread).
+    pub fn set(&self, n: u64) {
+        if let Some(p) = &self.bar {
+            if n.is_multiple_of(64) || n == self.total {
+                p.set_position(n);
+            }
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(p) = self.bar {
+            p.finish_and_clear();
+        }
+    }
 }
 
 /// Checks Monte Carlo settings against the limits before loading anything heavy.
@@ -136,26 +166,28 @@ pub fn check_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<(),
     .map_err(fail)
 }
 
-/// Runs the trials with a progress bar on a terminal.
-pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McReport, ExitCode> {
-    let pb = progress_bar(trials);
-    let cb = |n: u64| {
-        if let Some(p) = &pb {
-            if n.is_multiple_of(64) || n == trials {
-                p.set_position(n);
-            }
-        }
-    };
+/// Runs the trials (streaming) with a progress bar on a terminal.
+pub fn run_mc_stats(
+    m: &Model,
+    seed: u64,
+    trials: u64,
+    threads: usize,
+) -> Result<McStats, ExitCode> {
     let cfg = McConfig {
         seed,
         trials,
         threads,
     };
-    let res = monte_carlo(m, &cfg, &cb).map_err(fail)?;
-    if let Some(p) = pb {
-        p.finish_and_clear();
-    }
-    Ok(McReport::new(m, seed, &res))
+    let pb = Progress::new(trials);
+    let res = monte_carlo_stats(m, &cfg, &|n| pb.set(n)).map_err(fail)?;
+    pb.finish();
+    Ok(res)
+}
+
+/// Runs the trials (streaming) with a progress bar on a terminal, into a report.
+pub fn run_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<McReport, ExitCode> {
+    let st = run_mc_stats(m, seed, trials, threads)?;
+    Ok(McReport::from_stats(&ScenarioInfo::of(m), seed, st))
 }
 
 /// Flushes stdout at exit (ignoring a closed pipe).

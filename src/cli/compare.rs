@@ -1,17 +1,21 @@
 //! `fluxsim compare`: A against B (or A against A with edits) on the same random numbers.
 
+use super::args::McArgs;
 use super::common::{
-    check_mc, check_outputs, emit, fail, load_model, load_scenario, say, CmdResult,
+    check_mc, check_outputs, emit, fail, load_model, load_scenario, say, CmdResult, Progress,
 };
+use fluxsim::analysis::compare::compare_stats;
 use fluxsim::model::build;
 use fluxsim::report::chart::{to_png_file, to_svg, Cdf};
+use fluxsim::report::mc::ScenarioInfo;
 use fluxsim::report::McReport;
-use fluxsim::runner::{monte_carlo, McConfig};
+use fluxsim::runner::{monte_carlo_paired, McConfig};
 use fluxsim::scenario::edit::{apply, Edit};
 use std::process::ExitCode;
 
 /// Compare A against B (or A against A with edits) on the same random numbers.
 #[derive(clap::Args)]
+#[command(mut_arg("seed", |a| a.help("Seed (shared by both sides)")))]
 pub struct Args {
     /// Scenario A.
     a: String,
@@ -27,15 +31,8 @@ pub struct Args {
     /// controller.requeue_dependency=5s, controller.watch_dependencies=true (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
-    /// Trials.
-    #[arg(long, default_value_t = 1000)]
-    trials: u64,
-    /// Seed (shared by both sides).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    mc: McArgs,
     /// Write JSON to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<String>,
@@ -85,7 +82,8 @@ pub fn run(a: Args) -> CmdResult {
     }
     let b_path = a.b.as_deref().unwrap_or(&a.a);
     let ma = load_model(&a.a)?;
-    check_mc(&ma, a.seed, a.trials, a.threads)?;
+    let McArgs { trials, run } = a.mc;
+    check_mc(&ma, run.seed, trials, run.threads)?;
     let mut sb = load_scenario(b_path)?;
     apply(&mut sb.raw, &edits).map_err(fail)?;
     let mb = build(&sb).map_err(|d| {
@@ -95,17 +93,18 @@ pub fn run(a: Args) -> CmdResult {
         ExitCode::from(2)
     })?;
     let cfg = McConfig {
-        seed: a.seed,
-        trials: a.trials,
-        threads: a.threads,
+        seed: run.seed,
+        trials,
+        threads: run.threads,
     };
-    let ta = monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
-    let tb = monte_carlo(&mb, &cfg, &|_| {}).map_err(fail)?;
-    let cmp = fluxsim::analysis::compare::compare(&ma, &ta, &mb, &tb, a.seed);
+    let pb = Progress::new(2 * trials);
+    let res = monte_carlo_paired(&ma, &mb, &cfg, &|n| pb.set(n)).map_err(fail)?;
+    pb.finish();
+    let cmp = compare_stats(&ma, &res.a, &mb, &res.b, &res.paired, cfg.seed);
     if let Some(dir) = &a.chart {
         let (ra, rb) = (
-            McReport::new(&ma, a.seed, &ta),
-            McReport::new(&mb, a.seed, &tb),
+            McReport::from_stats(&ScenarioInfo::of(&ma), cfg.seed, res.a.clone()),
+            McReport::from_stats(&ScenarioInfo::of(&mb), cfg.seed, res.b.clone()),
         );
         write_chart(dir, &ra, &rb)?;
     }
@@ -122,7 +121,7 @@ pub fn run(a: Args) -> CmdResult {
         a: a.a.clone(),
         b: b_path.to_string(),
         edits: edits.iter().map(Edit::describe).collect(),
-        seed: a.seed,
+        seed: cfg.seed,
         comparison: cmp,
         rests_on_guesses,
     };

@@ -5,6 +5,7 @@
 //! CmdResult` (helpers in `common`), one variant in [`Cmd`] and one arm in [`main`].
 
 mod advise;
+mod args;
 mod calibrate;
 mod chart;
 mod check;
@@ -12,6 +13,7 @@ mod common;
 mod compare;
 mod import;
 mod mc;
+mod merge;
 mod observe;
 mod report;
 mod run;
@@ -36,6 +38,7 @@ enum Cmd {
     Validate(validate::Args),
     Run(run::Args),
     Mc(mc::Args),
+    Merge(merge::Args),
     Compare(compare::Args),
     Chart(chart::Args),
     Import(import::Args),
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Cmd::Validate(a) => validate::run(a),
         Cmd::Run(a) => run::run(a),
         Cmd::Mc(a) => mc::run(a),
+        Cmd::Merge(a) => merge::run(a),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Chart(a) => chart::run(a),
         Cmd::Import(a) => import::run(a),

@@ -1,9 +1,14 @@
 //! `fluxsim report`: one self-contained HTML file for reviews.
 
-use super::common::{check_outputs, emit, fail, load_model, load_scenario, run_mc, CmdResult};
+use super::args::McArgs;
+use super::common::{
+    check_outputs, emit, fail, load_model, load_scenario, run_mc, run_mc_stats, CmdResult,
+};
 use fluxsim::advise::{advise, AdviseConfig, Only};
 use fluxsim::model::build;
 use fluxsim::report::html::{render, HtmlInput};
+use fluxsim::report::mc::ScenarioInfo;
+use fluxsim::report::McReport;
 use fluxsim::report::RunReport;
 use fluxsim::runner::run_once;
 use std::process::ExitCode;
@@ -11,6 +16,11 @@ use std::process::ExitCode;
 /// Arguments of `fluxsim report`.
 /// Write one self-contained HTML report for reviews (timeline, distributions, graph, suggestions).
 #[derive(clap::Args)]
+#[command(
+    mut_arg("trials", |a| a.help("Monte Carlo trials for the distributions")),
+    mut_arg("seed", |a| a.help("Seed (the timeline is trial 0 of this seed)")),
+    mut_arg("threads", |a| a.help("Worker threads (0: all cores)"))
+)]
 pub struct Args {
     /// Scenario A (YAML).
     a: String,
@@ -19,15 +29,8 @@ pub struct Args {
     /// Write the HTML report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     html: String,
-    /// Monte Carlo trials for the distributions.
-    #[arg(long, default_value_t = 1000)]
-    trials: u64,
-    /// Seed (the timeline is trial 0 of this seed).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    mc: McArgs,
     /// Also measure advise's suggestions (takes longer).
     #[arg(long)]
     advise: bool,
@@ -38,7 +41,9 @@ pub struct Args {
 
 /// Runs `fluxsim report`.
 pub fn run(a: Args) -> CmdResult {
-    if a.trials == 0 {
+    let McArgs { trials, run: st } = a.mc;
+    let (seed, threads) = (st.seed, st.threads);
+    if trials == 0 {
         return Err(fail("--trials must be at least 1"));
     }
     check_outputs(&[("--html", Some(a.html.as_str()))])?;
@@ -51,18 +56,31 @@ pub fn run(a: Args) -> CmdResult {
         Some(b) => Some(load_model(b)?),
         None => None,
     };
-    let run = RunReport::new(&ma, &run_once(&ma, a.seed, 0));
-    let mc_a = run_mc(&ma, a.seed, a.trials, a.threads)?;
+    let run = RunReport::new(&ma, &run_once(&ma, seed, 0));
+    let st_a = run_mc_stats(&ma, seed, trials, threads)?;
+    let observed = if a.observed.is_empty() {
+        vec![]
+    } else {
+        let input = super::calibrate::read_dumps(&a.observed)?;
+        fluxsim::calibrate::timeline::observed(&ma, &input)
+            .into_iter()
+            .map(|b| {
+                let rows = fluxsim::calibrate::timeline::compare_stats(&b, &st_a, None);
+                fluxsim::report::observed::BootstrapReport { observed: b, rows }
+            })
+            .collect()
+    };
+    let mc_a = McReport::from_stats(&ScenarioInfo::of(&ma), seed, st_a);
     let mc_b = match &mb {
-        Some(m) => Some(run_mc(m, a.seed, a.trials, a.threads)?),
+        Some(m) => Some(run_mc(m, seed, trials, threads)?),
         None => None,
     };
     let advice = if a.advise {
         let cfg = AdviseConfig {
-            seed: a.seed,
-            trials: a.trials,
-            screen_trials: a.trials.min(200),
-            threads: a.threads,
+            seed,
+            trials,
+            screen_trials: trials.min(200),
+            threads,
             max_suggestions: 10,
             only: Only::All,
         };
@@ -71,24 +89,6 @@ pub fn run(a: Args) -> CmdResult {
         None
     };
     let guessed = fluxsim::advise::guessed_profiles(&sa);
-    let observed = if a.observed.is_empty() {
-        vec![]
-    } else {
-        let input = super::calibrate::read_dumps(&a.observed)?;
-        let cfg = fluxsim::runner::McConfig {
-            seed: a.seed,
-            trials: a.trials,
-            threads: a.threads,
-        };
-        let sims = fluxsim::runner::monte_carlo(&ma, &cfg, &|_| {}).map_err(fail)?;
-        fluxsim::calibrate::timeline::observed(&ma, &input)
-            .into_iter()
-            .map(|b| {
-                let rows = fluxsim::calibrate::timeline::compare(&b, &sims, None);
-                fluxsim::report::observed::BootstrapReport { observed: b, rows }
-            })
-            .collect()
-    };
     let html = render(&HtmlInput {
         model: &ma,
         a_run: &run,

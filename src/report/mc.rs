@@ -1,7 +1,10 @@
 //! The Monte Carlo report: makespan distribution with confidence intervals, stuck probability,
 //! per-object Ready-time percentiles, criticality index, where the time goes.
 
+use crate::analysis::accumulate::{McStats, ReadyMode};
 use crate::analysis::critical_path::Category;
+use crate::analysis::guesses::GuessIndex;
+use crate::analysis::sketch::RELATIVE_ERROR;
 use crate::analysis::stats::{mean_ci, percentile, percentile_ci, sort_with_stuck, PercentileCi};
 use crate::model::Model;
 use crate::runner::TrialSummary;
@@ -82,15 +85,103 @@ pub struct McReport {
     /// Verdicts that rest on guessed readiness profiles, and which.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rests_on_guesses: Vec<crate::analysis::guesses::RestsOn>,
+    /// Present when per-object Ready percentiles come from histograms (many trials of many
+    /// objects): the largest relative error against the exact percentiles (1/256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_percentile_error: Option<f64>,
+}
+
+/// What a Monte Carlo report needs to know of the scenario besides the trials: its name and
+/// its objects' names (kept in a shard's partial result, so parts merge without the scenario).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Display name of each object, by object id.
+    pub objects: Vec<String>,
+    /// Object ids in (namespace, name) order, the order of the report's table.
+    pub order: Vec<usize>,
+    /// The guessed readiness profiles its objects wait for (empty when none is guessed).
+    #[serde(default, skip_serializing_if = "is_empty_index")]
+    pub guesses: GuessIndex,
+}
+
+fn is_empty_index(g: &GuessIndex) -> bool {
+    g.names.is_empty()
+}
+
+impl ScenarioInfo {
+    /// The names of `m`.
+    #[must_use]
+    pub fn of(m: &Model) -> Self {
+        ScenarioInfo {
+            name: m.name.clone(),
+            objects: m.objects.iter().map(|o| o.display()).collect(),
+            order: m.init_order.clone(),
+            guesses: GuessIndex::of(m),
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn share(c: u64, n: u64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        c as f64 / n as f64
+    }
+}
+
+/// Mean share of the makespan and mean ms per category over finished trials.
+fn time_split(st: &McStats, finished: &[u64]) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
+    let mut time_share = BTreeMap::new();
+    let mut time_mean = BTreeMap::new();
+    let mks: u64 = finished.iter().sum();
+    for c in Category::ALL {
+        let tot = st.category_ms[c.index()];
+        time_share.insert(c.key().to_string(), share(tot, mks));
+        time_mean.insert(c.key().to_string(), share(tot, finished.len() as u64));
+    }
+    (time_share, time_mean)
+}
+
+fn object_stats(info: &ScenarioInfo, st: &McStats, n: u64) -> Vec<ObjectStats> {
+    info.order
+        .iter()
+        .map(|&o| {
+            let q = st.ready_percentiles_of(o, n, &[0.5, 0.9, 0.95]);
+            ObjectStats {
+                name: info.objects[o].clone(),
+                ready_p50_ms: q[0],
+                ready_p90_ms: q[1],
+                ready_p95_ms: q[2],
+                never_ready_probability: share(st.never_ready[o], n),
+                criticality: share(st.critical[o], n),
+            }
+        })
+        .collect()
 }
 
 impl McReport {
     /// Builds the report from trial summaries (in trial order).
     #[must_use]
-    #[allow(clippy::cast_precision_loss)]
     pub fn new(m: &Model, seed: u64, trials: &[TrialSummary]) -> Self {
-        let n = trials.len();
-        let mk: Vec<Option<u64>> = trials.iter().map(|t| t.makespan_ms).collect();
+        let mut st = McStats::new(
+            m.objects.len(),
+            ReadyMode::for_run(trials.len() as u64, m.objects.len()),
+        );
+        for (i, t) in trials.iter().enumerate() {
+            st.add(i as u64, t);
+        }
+        Self::from_stats(&ScenarioInfo::of(m), seed, st)
+    }
+
+    /// Builds the report from accumulated statistics (all trials of the run, in trial order);
+    /// takes them to keep their makespans without a copy.
+    #[must_use]
+    pub fn from_stats(info: &ScenarioInfo, seed: u64, mut st: McStats) -> Self {
+        let n = st.trials();
+        let mk = std::mem::take(&mut st.makespans);
         let sorted = sort_with_stuck(&mk);
         let finished: Vec<u64> = mk.iter().flatten().copied().collect();
         let (mean, hw) = mean_ci(&finished);
@@ -98,74 +189,23 @@ impl McReport {
         for (k, p) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
             ci.insert(k.to_string(), percentile_ci(&sorted, p));
         }
-        let stuck = n - finished.len();
-        let mut time_share = BTreeMap::new();
-        let mut time_mean = BTreeMap::new();
-        let fin: Vec<&TrialSummary> = trials.iter().filter(|t| t.makespan_ms.is_some()).collect();
-        for c in Category::ALL {
-            let tot: u64 = fin.iter().map(|t| t.per_category_ms[c.index()]).sum();
-            let mks: u64 = fin.iter().map(|t| t.makespan_ms.unwrap_or(0)).sum();
-            time_share.insert(
-                c.key().to_string(),
-                if mks == 0 {
-                    0.0
-                } else {
-                    tot as f64 / mks as f64
-                },
-            );
-            time_mean.insert(
-                c.key().to_string(),
-                if fin.is_empty() {
-                    0.0
-                } else {
-                    tot as f64 / fin.len() as f64
-                },
-            );
-        }
-        let mut crit = vec![0u64; m.objects.len()];
-        for t in trials {
-            for o in &t.critical {
-                crit[*o] += 1;
-            }
-        }
-        let objects = m
-            .init_order
+        let stuck = n - finished.len() as u64;
+        let (time_share, time_mean) = time_split(&st, &finished);
+        let mut roots: Vec<(String, u64)> = st
+            .stuck_roots
             .iter()
-            .map(|&o| {
-                let r: Vec<Option<u64>> = trials.iter().map(|t| t.ready_ms[o]).collect();
-                let never = r.iter().filter(|x| x.is_none()).count();
-                let s = sort_with_stuck(&r);
-                ObjectStats {
-                    name: m.objects[o].display(),
-                    ready_p50_ms: percentile(&s, 0.5),
-                    ready_p90_ms: percentile(&s, 0.9),
-                    ready_p95_ms: percentile(&s, 0.95),
-                    never_ready_probability: if n == 0 { 0.0 } else { never as f64 / n as f64 },
-                    criticality: if n == 0 {
-                        0.0
-                    } else {
-                        crit[o] as f64 / n as f64
-                    },
-                }
-            })
+            .map(|(k, v)| (k.clone(), *v))
             .collect();
-        let mut roots: BTreeMap<String, u64> = BTreeMap::new();
-        for t in trials {
-            if let Some(r) = &t.stuck_root {
-                *roots.entry(r.clone()).or_default() += 1;
-            }
-        }
-        let mut roots: Vec<(String, u64)> = roots.into_iter().collect();
         roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         roots.truncate(10);
-        let rests_on_guesses = crate::analysis::guesses::for_mc(m, &crit, n, &roots);
+        let rests_on_guesses = info.guesses.for_mc(&st.critical, n, &roots);
         McReport {
             schema_version: super::SCHEMA_VERSION,
             tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
-            scenario: m.name.clone(),
+            scenario: info.name.clone(),
             seed,
-            trials: n as u64,
-            stuck_probability: if n == 0 { 0.0 } else { stuck as f64 / n as f64 },
+            trials: n,
+            stuck_probability: share(stuck, n),
             makespan_ms: MakespanStats {
                 mean,
                 mean_ci_halfwidth: hw,
@@ -179,15 +219,12 @@ impl McReport {
             },
             time_share,
             time_mean_ms: time_mean,
-            objects,
+            objects: object_stats(info, &st, n),
             stuck_root_causes: roots,
-            mean_events: if n == 0 {
-                0.0
-            } else {
-                trials.iter().map(|t| t.events as f64).sum::<f64>() / n as f64
-            },
+            mean_events: share(st.events, n),
             trial_makespans_ms: mk,
             rests_on_guesses,
+            ready_percentile_error: (st.mode() == ReadyMode::Sketch).then_some(RELATIVE_ERROR),
         }
     }
 
@@ -277,6 +314,13 @@ impl McReport {
             s,
             "\nobjects (criticality = share of trials on the critical path):"
         );
+        if let Some(e) = self.ready_percentile_error {
+            let _ = writeln!(
+                s,
+                "  (ready times from histograms, within {:.1}% of the exact percentiles)",
+                100.0 * e
+            );
+        }
         let w = self
             .objects
             .iter()

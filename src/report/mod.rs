@@ -11,6 +11,7 @@ pub mod mc;
 pub mod observed;
 #[cfg(feature = "charts")]
 pub mod observed_chart;
+pub mod partial;
 pub mod run;
 pub mod write;
 
