@@ -1,7 +1,8 @@
 //! Faults (R16, R19, chart outages) and notification-controller reachability, validated with
 //! the same diagnostics as the rest of the scenario.
 
-use super::{did_you_mean, lookup, Ctx};
+use super::workloads::{lookup_in, NameIndex};
+use super::{did_you_mean, Ctx};
 use crate::model::types::*;
 use crate::scenario::schema::RawScenario;
 use serde_saphyr::{Location, Spanned};
@@ -13,12 +14,13 @@ pub(super) fn build_faults(
     sources: &[Source],
     objects: &[FluxObject],
     workloads: &mut [Workload],
+    by_name: &NameIndex,
 ) -> (Faults, Notification) {
     // notification-controller (R19).
     let mut notification = Notification::default();
     if let Some(n) = &raw.controllers.notification {
         let hold = hold_of(c, n.unreachable.as_ref());
-        match lookup(workloads, &n.workload.value, "", false) {
+        match lookup_in(workloads, by_name, &n.workload.value, "", false) {
             Ok(w) => notification.until_ready = Some((w, hold)),
             Err(h) => c.err(
                 n.workload.referenced,
@@ -26,7 +28,7 @@ pub(super) fn build_faults(
                     "notification workload `{}` is not declared",
                     n.workload.value
                 ),
-                Some(h),
+                Some(h.to_string()),
             ),
         }
     }
@@ -44,13 +46,13 @@ pub(super) fn build_faults(
                 );
                 return None;
             };
-            match lookup(workloads, &s.value, "", false) {
+            match lookup_in(workloads, by_name, &s.value, "", false) {
                 Ok(id) => Some(id),
                 Err(h) => {
                     c.err(
                         s.referenced,
                         format!("fault names workload `{}`, which is not declared", s.value),
-                        Some(h),
+                        Some(h.to_string()),
                     );
                     None
                 }
@@ -246,7 +248,7 @@ fn hold_of(c: &mut Ctx, mode: Option<&Spanned<String>>) -> u64 {
         Err(e) => {
             c.err(
                 mode.map_or(Location::UNKNOWN, |m| m.referenced),
-                e,
+                e.to_string(),
                 Some("use `refused` (15s per event) or `hang` (45s per event)".into()),
             );
             EVENT_HOLD_REFUSED_MS
