@@ -95,10 +95,16 @@ pub fn kustomization_timeout(interval: u64, explicit: Option<u64>) -> u64 {
 
 /// Builds and validates a [`Model`] from a parsed scenario.
 ///
+/// A scenario without file positions (a `.json` file read by the fast parser) that has
+/// problems is parsed again as YAML, so that every diagnostic names its line and column.
+///
 /// # Errors
 /// Every problem found, each with file, line and column.
 pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
-    build_located(sc)
+    match build_located(sc) {
+        Err(_) if !sc.located => build_located(&crate::scenario::parse(&sc.source, &sc.file)?),
+        r => r,
+    }
 }
 
 fn build_located(sc: &Scenario) -> Result<Model, Diagnostics> {
