@@ -347,7 +347,7 @@ pub struct RawWorkload {
     /// verdict rests on it.
     pub guessed: Option<bool>,
     /// The readiness profile was fitted from a real cluster (written by `fluxsim calibrate`).
-    pub observed: Option<RawObserved>,
+    pub observed: Option<Box<RawObserved>>,
 }
 
 /// Where an observed readiness profile came from.
@@ -422,22 +422,23 @@ pub enum RawDist {
     Map(Box<RawDistMap>),
 }
 
-/// The one-key distribution map.
+/// The one-key distribution map (one member is present: the others are boxed so that an
+/// absent one costs a pointer, not its size, in a million-object scenario).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDistMap {
     /// `fixed: 30s`.
     pub fixed: Option<String>,
     /// `uniform: {min, max}`.
-    pub uniform: Option<MinMax>,
+    pub uniform: Option<Box<MinMax>>,
     /// `exponential: {mean, offset}`.
-    pub exponential: Option<ExpSpec>,
+    pub exponential: Option<Box<ExpSpec>>,
     /// `lognormal: {median, p95}`.
-    pub lognormal: Option<LogNormalSpec>,
+    pub lognormal: Option<Box<LogNormalSpec>>,
     /// `triangular: {min, mode, max}`.
-    pub triangular: Option<ThreePoint>,
+    pub triangular: Option<Box<ThreePoint>>,
     /// `pert: {min, mode, max}`.
-    pub pert: Option<ThreePoint>,
+    pub pert: Option<Box<ThreePoint>>,
     /// `empirical: [10s, 12s, ...]`.
     pub empirical: Option<Vec<String>>,
 }

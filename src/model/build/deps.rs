@@ -35,7 +35,7 @@ pub(super) fn depends_on(c: &mut Ctx, raw: &RawScenario, d: &mut Declared<'_>) -
             )
         }))
         .collect::<Vec<_>>();
-    let mut locs = DepLocs::new();
+    let mut locs = DepLocs::with_capacity(lists.iter().map(|l| l.3.len()).sum());
     for (oid, name, ns, deps) in lists {
         let ns = ns.as_deref().unwrap_or(DEFAULT_NS);
         for dep in deps {

@@ -294,6 +294,8 @@ fn declare<'a>(
 
 /// Resolves every workload's `needs`, `crd`, `webhook` and namespace.
 pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
+    // Namespace objects by namespace, looked up once per namespace rather than per workload.
+    let mut namespaces: HashMap<String, Option<WorkloadId>> = HashMap::new();
     for wi in 0..ws.pending.len() {
         let Pending { raw, default_ns } = &ws.pending[wi];
         let w = &raw.value;
@@ -348,8 +350,12 @@ pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
         let ns = &ws.list[wi].namespace;
         let ns_obj = if ns.is_empty() {
             None
+        } else if let Some(&o) = namespaces.get(ns.as_str()) {
+            o
         } else {
-            ws.by_canon.get(&format!("Namespace/{ns}")).copied()
+            let o = ws.by_canon.get(&format!("Namespace/{ns}")).copied();
+            namespaces.insert(ns.clone(), o);
+            o
         };
         let wl = &mut ws.list[wi];
         wl.needs = needs;
