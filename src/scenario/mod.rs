@@ -120,6 +120,9 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = (source.len() * 2).max(budget.max_events);
     budget.max_nodes = source.len().max(budget.max_nodes);
+    // Scalar text cannot exceed the file but for replayed aliases (bounded below); the fixed
+    // 64 MiB default stopped a 1,000,000-object scenario at about 390,000 objects.
+    budget.max_total_scalar_bytes = source.len().max(budget.max_total_scalar_bytes);
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = source.len().clamp(10_000, 1_000_000);
