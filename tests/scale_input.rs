@@ -104,6 +104,7 @@ fn json_diagnostics_match_yaml() {
     // `.yaml` file, and a trailing comma (valid YAML flow style) is accepted as YAML accepts it.
     for text in [
         "{\"kustomizations\": [{\"name\": \"a\", \"wiat\": true}]}\n",
+        "{\"controllers\": {\"kustomize\": {\"featureGates\": {\"DisableFailFastBehavior\": true, \"DisableFailFastBehavior\": false}}}, \"kustomizations\": [{\"name\": \"a\"}]}\n",
         "{\"kustomizations\": [{\"name\": \"a\"},]}\n",
     ] {
         let y = write("bad2.yaml", text);
