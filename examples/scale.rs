@@ -1,43 +1,113 @@
-//! Scale probe for results/bench.md: one trial of a synthetic home-ops DAG of N objects,
-//! reporting build time, trial time, events and peak memory (VmHWM).
-//! Usage: cargo run --release --example scale -- 100000
+//! Scale probe for results/bench.md: one `fluxsim run` of a synthetic home-ops DAG of N
+//! objects, phase by phase (generate, parse, build, simulate, critical path and stuck analysis,
+//! report assembly, text, JSON), with events and peak memory (VmHWM).
+//!
+//! Usage: `cargo run --release --example scale -- 100000` (a synthetic scenario of N objects),
+//! or `cargo run --release --example scale -- FILE.yaml` (a scenario file, read as `fluxsim run`
+//! reads it: a `.json` file with the fast JSON parser). `--json` also renders the JSON report.
 
 use std::time::Instant;
 
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// A memory figure of this process from /proc/self/status, in KiB (0 if unknown).
+fn status_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
 }
 
-fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1000);
-    let y = fluxsim::synth::home_ops(n, 1, 50);
-    let t0 = Instant::now();
-    let m = fluxsim::model::build(&fluxsim::scenario::parse(&y, "synthetic").expect("parses"))
-        .expect("valid");
-    let build = t0.elapsed();
-    let t1 = Instant::now();
-    let t = fluxsim::flux::simulate(&m, 1, 0);
-    let sim = t1.elapsed();
-    let cp = fluxsim::analysis::critical_path(&m, &t);
+/// CPU time (user + system) of this process so far, in seconds, from /proc/self/stat (in
+/// clock ticks of 10 ms): on a shared machine it says more than the wall clock.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are 12th, 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let ticks = f.iter().sum::<u64>() as f64;
+    ticks / 100.0
+}
+
+/// Runs `f`, prints its wall and CPU time and the RSS after it under `name`, returns its value.
+fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let (t, c) = (Instant::now(), cpu_s());
+    let v = f();
     println!(
-        "objects {n}  parse+build {:.3}s  trial {:.3}s  events {}  events/s {:.1}M  makespan {}  critical segments {}  peak RSS {} MiB",
-        build.as_secs_f64(),
-        sim.as_secs_f64(),
-        t.events,
-        t.events as f64 / sim.as_secs_f64() / 1e6,
-        t.makespan_ms.map_or("stuck".into(), fluxsim::time::format_ms),
-        cp.map_or(0, |c| c.segments.len()),
+        "  {name:<10} wall {:>7.3} s  cpu {:>7.2} s  RSS {:>6} MiB",
+        t.elapsed().as_secs_f64(),
+        cpu_s() - c,
+        status_kib("VmRSS:") / 1024
+    );
+    v
+}
+
+fn main() {
+    let arg = std::env::args().nth(1).unwrap_or_else(|| "1000".into());
+    let total = Instant::now();
+    let (src, file) = match arg.parse::<usize>() {
+        Ok(n) => (
+            phase("generate", || fluxsim::synth::home_ops(n, 1, 50)),
+            "synthetic".to_string(),
+        ),
+        Err(_) => (
+            phase("read", || {
+                let f = std::fs::File::open(&arg).expect("readable scenario");
+                fluxsim::scenario::read_source(f, &arg).expect("scenario text")
+            }),
+            arg.clone(),
+        ),
+    };
+    let sc = phase("parse", || {
+        if file.ends_with(".json") {
+            fluxsim::scenario::parse_json(src, &file).expect("parses")
+        } else {
+            fluxsim::scenario::parse(&src, &file).expect("parses")
+        }
+    });
+    let m = phase("build", || fluxsim::model::build(&sc).expect("valid"));
+    drop(sc);
+    let trace = phase("simulate", || fluxsim::flux::simulate(&m, 1, 0));
+    let events = trace.events;
+    let out = phase("analyse", || fluxsim::runner::RunOutput {
+        seed: 1,
+        trial: 0,
+        critical_path: fluxsim::analysis::critical_path(&m, &trace),
+        stuck: if trace.makespan_ms.is_none() {
+            fluxsim::analysis::stuck::explain(&m, &trace)
+        } else {
+            vec![]
+        },
+        trace,
+    });
+    let rep = phase("report", || fluxsim::report::RunReport::new(&m, &out));
+    let text = phase("text", || rep.to_text());
+    // `fluxsim run` renders the JSON report only for `--json` (1.9 GB for 1,000,000 objects).
+    let json = if std::env::args().any(|a| a == "--json") {
+        phase("json", || rep.to_json())
+    } else {
+        String::new()
+    };
+    println!(
+        "objects {}  events {events}  text {} B  json {} B  total wall {:.3} s  cpu {:.2} s  peak RSS {} MiB",
+        m.objects.len(),
+        text.len(),
+        json.len(),
+        total.elapsed().as_secs_f64(),
+        cpu_s(),
         peak_rss_kib() / 1024
     );
 }

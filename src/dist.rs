@@ -33,21 +33,38 @@ pub enum Dist {
     Empirical(Vec<u64>),
 }
 
+/// Why distribution parameters describe no distribution.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistError {
+    /// A lognormal median of zero.
+    #[error("lognormal median must be above zero")]
+    ZeroMedian,
+    /// A lognormal p95 at or below its median.
+    #[error(
+        "lognormal p95 ({}) must be above the median ({})",
+        crate::time::format_ms(*.p95),
+        crate::time::format_ms(*.median)
+    )]
+    P95NotAboveMedian {
+        /// The median, in milliseconds.
+        median: u64,
+        /// The 95th percentile, in milliseconds.
+        p95: u64,
+    },
+}
+
 impl Dist {
     /// A lognormal from its median and 95th percentile.
     ///
     /// # Errors
-    /// When the median is zero or p95 is not above the median.
-    pub fn lognormal(median: u64, p95: u64) -> Result<Dist, String> {
+    /// [`DistError`] when the median is zero or p95 is not above the median.
+    pub fn lognormal(median: u64, p95: u64) -> Result<Dist, DistError> {
         if median == 0 {
-            return Err("lognormal median must be above zero".into());
+            return Err(DistError::ZeroMedian);
         }
         if p95 <= median {
-            return Err(format!(
-                "lognormal p95 ({}) must be above the median ({})",
-                crate::time::format_ms(p95),
-                crate::time::format_ms(median)
-            ));
+            return Err(DistError::P95NotAboveMedian { median, p95 });
         }
         #[allow(clippy::cast_precision_loss)]
         let (m, p) = (median as f64, p95 as f64);

@@ -33,17 +33,17 @@ impl fmt::Display for SimTime {
 /// Returns milliseconds. Sub-millisecond parts are rounded to the nearest millisecond.
 ///
 /// # Errors
-/// A message saying what is wrong, e.g. a missing unit or a negative value.
-pub fn parse_duration(s: &str) -> Result<u64, String> {
+/// A [`DurationError`] saying what is wrong, e.g. a missing unit or a negative value.
+pub fn parse_duration(s: &str) -> Result<u64, DurationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty duration".into());
+        return Err(DurationError::Empty);
     }
     if t == "0" {
         return Ok(0);
     }
     if t.starts_with('-') {
-        return Err(format!("negative duration `{t}`"));
+        return Err(DurationError::Negative(t.to_string()));
     }
     let t = t.strip_prefix('+').unwrap_or(t);
     let bytes = t.as_bytes();
@@ -55,14 +55,15 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
             i += 1;
         }
         if start == i {
-            return Err(format!(
-                "invalid duration `{s}`: expected a number at `{}`",
-                &t[start..]
-            ));
+            return Err(DurationError::ExpectedNumber {
+                input: s.to_string(),
+                at: t[start..].to_string(),
+            });
         }
-        let num: f64 = t[start..i]
-            .parse()
-            .map_err(|_| format!("invalid duration `{s}`: bad number `{}`", &t[start..i]))?;
+        let num: f64 = t[start..i].parse().map_err(|_| DurationError::BadNumber {
+            input: s.to_string(),
+            number: t[start..i].to_string(),
+        })?;
         let ustart = i;
         while i < bytes.len() && !(bytes[i].is_ascii_digit() || bytes[i] == b'.') {
             i += 1;
@@ -75,25 +76,64 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
             "s" => 1e9,
             "m" => 60e9,
             "h" => 3600e9,
-            "" => {
-                return Err(format!(
-                    "invalid duration `{s}`: missing unit (use ms, s, m or h, e.g. `30s`)"
-                ))
-            }
+            "" => return Err(DurationError::MissingUnit(s.to_string())),
             other => {
-                return Err(format!(
-                    "invalid duration `{s}`: unknown unit `{other}` (use ms, s, m or h)"
-                ))
+                return Err(DurationError::UnknownUnit {
+                    input: s.to_string(),
+                    unit: other.to_string(),
+                })
             }
         };
         total_ns += num * mult;
     }
     let ms = (total_ns / 1e6).round();
     if !ms.is_finite() || ms > 1e15 {
-        return Err(format!("duration `{s}` is too large"));
+        return Err(DurationError::TooLarge(s.to_string()));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(ms as u64)
+}
+
+/// Why a duration does not parse (the text is what users see after the field name).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// Nothing but blanks.
+    #[error("empty duration")]
+    Empty,
+    /// A leading `-`.
+    #[error("negative duration `{0}`")]
+    Negative(String),
+    /// A unit or other text where a number should start.
+    #[error("invalid duration `{input}`: expected a number at `{at}`")]
+    ExpectedNumber {
+        /// The duration as written.
+        input: String,
+        /// The text from where the number should be.
+        at: String,
+    },
+    /// Digits and dots that are no number (`1.2.3`).
+    #[error("invalid duration `{input}`: bad number `{number}`")]
+    BadNumber {
+        /// The duration as written.
+        input: String,
+        /// The bad number.
+        number: String,
+    },
+    /// A number without unit.
+    #[error("invalid duration `{0}`: missing unit (use ms, s, m or h, e.g. `30s`)")]
+    MissingUnit(String),
+    /// A unit other than ns, us, µs, ms, s, m, h.
+    #[error("invalid duration `{input}`: unknown unit `{unit}` (use ms, s, m or h)")]
+    UnknownUnit {
+        /// The duration as written.
+        input: String,
+        /// The unit.
+        unit: String,
+    },
+    /// More than about 31,000 years.
+    #[error("duration `{0}` is too large")]
+    TooLarge(String),
 }
 
 /// Formats milliseconds the way Go prints durations, trimmed: `0s`, `750ms`, `1m30.25s`, `1h0m5s`.
@@ -137,9 +177,18 @@ mod tests {
         assert_eq!(parse_duration("750ms"), Ok(750));
         assert_eq!(parse_duration("1.5s"), Ok(1500));
         assert_eq!(parse_duration("0"), Ok(0));
-        assert!(parse_duration("10").unwrap_err().contains("missing unit"));
-        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
-        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("10")
+            .unwrap_err()
+            .to_string()
+            .contains("missing unit"));
+        assert!(parse_duration("-5s")
+            .unwrap_err()
+            .to_string()
+            .contains("negative"));
+        assert!(parse_duration("5d")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown unit"));
         assert!(parse_duration("").is_err());
     }
 

@@ -292,7 +292,7 @@ fn polling_without_bound_hits_the_event_budget() {
 fn oversized_input_is_refused() {
     let (code, _, err) = cli(&["validate", "/dev/zero"], None);
     assert_eq!(code, 2);
-    assert!(err.contains("larger than 64 MiB"), "{err}");
+    assert!(err.contains("larger than 320 MiB"), "{err}");
 }
 
 #[test]

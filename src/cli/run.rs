@@ -30,7 +30,15 @@ pub fn run(a: Args) -> CmdResult {
     let m = load_model(&a.scenario)?;
     let out = try_run_once(&m, a.seed, a.trial).map_err(fail)?;
     let rep = RunReport::new(&m, &out);
-    write_outputs(json, csv, &rep.to_json(), || rep.to_csv(), &rep.to_text())?;
+    // Only what is asked for is rendered (a 1,000,000-object JSON report is about 2 GB).
+    let json_text = json.map(|_| rep.to_json()).unwrap_or_default();
+    let to_stdout = json == Some("-") || csv == Some("-");
+    let text = if to_stdout {
+        String::new()
+    } else {
+        rep.to_text()
+    };
+    write_outputs(json, csv, &json_text, || rep.to_csv(), &text)?;
     Ok(if rep.stuck {
         ExitCode::from(1)
     } else {

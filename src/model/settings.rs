@@ -1,6 +1,7 @@
 //! Controller settings and feature gates (R18): which gates change timing in this model, and
 //! a short note for every gate a scenario sets.
 
+use super::error::ModelError;
 use super::types::{ControllerParams, ObjKind};
 use std::collections::BTreeMap;
 
@@ -19,12 +20,12 @@ pub const STRICT_SUBSTITUTIONS: &str = "StrictPostBuildSubstitutions";
 /// `hang`.
 ///
 /// # Errors
-/// The mode is neither.
-pub fn event_hold(mode: Option<&str>) -> Result<u64, String> {
+/// [`ModelError::UnknownNotificationMode`] when the mode is neither.
+pub fn event_hold(mode: Option<&str>) -> Result<u64, ModelError> {
     match mode {
         None | Some("refused") => Ok(super::types::EVENT_HOLD_REFUSED_MS),
         Some("hang") => Ok(super::types::EVENT_HOLD_HANG_MS),
-        Some(other) => Err(format!("unknown notification mode `{other}`")),
+        Some(other) => Err(ModelError::UnknownNotificationMode(other.to_string())),
     }
 }
 

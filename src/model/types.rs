@@ -41,7 +41,7 @@ impl Default for ControllerParams {
 }
 
 /// Which controller reconciles an object.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum ObjKind {
     /// kustomize-controller.
     Kustomization,

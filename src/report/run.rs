@@ -399,7 +399,10 @@ impl RunReport {
             "object", "first run", "ready", "attempts"
         );
         let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
-        sorted.sort_by_key(|o| (o.ready_ms.unwrap_or(u64::MAX), o.name.clone()));
+        sorted.sort_by(|a, b| {
+            (a.ready_ms.unwrap_or(u64::MAX), &a.name)
+                .cmp(&(b.ready_ms.unwrap_or(u64::MAX), &b.name))
+        });
         for o in sorted {
             let mark = if o.critical { "*" } else { " " };
             let first = o.first_reconcile_ms.map_or("-".into(), format_ms);

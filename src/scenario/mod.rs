@@ -19,10 +19,14 @@ pub struct Scenario {
     pub source: String,
     /// The parsed structure.
     pub raw: RawScenario,
+    /// Whether `raw` carries each value's file position. A `.json` scenario read by the fast
+    /// JSON parser does not; `model::build` then parses the text again as YAML to point at
+    /// the line and column of any problem it finds.
+    pub located: bool,
 }
 
-/// Largest scenario accepted, in bytes (64 MiB: a 100,000-object scenario is about 26 MB).
-pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// Largest scenario accepted, in bytes (320 MiB: a 1,000,000-object scenario is about 260 MB as YAML, 290 MB as JSON).
+pub const MAX_SCENARIO_BYTES: u64 = 320 << 20;
 
 /// Reads scenario text from `reader`, refusing more than [`MAX_SCENARIO_BYTES`] (so reading
 /// `/dev/zero` or a runaway pipe stops there). `file` names the input in diagnostics.
@@ -62,7 +66,7 @@ pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Dia
     })
 }
 
-/// Reads and parses a scenario file.
+/// Reads and parses a scenario file; a `.json` file goes through [`parse_json`].
 ///
 /// # Errors
 /// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
@@ -76,7 +80,33 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
         .help("check the path; scenarios ship in `scenarios/`")])
     })?;
     let source = read_source(f, &file)?;
-    parse(&source, &file)
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        parse_json(source, &file)
+    } else {
+        parse(&source, &file)
+    }
+}
+
+/// Parses a scenario written as JSON (the same schema: JSON is YAML) with a fast JSON parser,
+/// about ten times faster than the YAML parser on large files. The result has no file
+/// positions ([`Scenario::located`] is false). Text the JSON parser refuses is parsed again as
+/// YAML, so every diagnostic is the one the same text gets as a `.yaml` file.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_json(source: String, file: &str) -> Result<Scenario, Diagnostics> {
+    match serde_json::from_str::<RawScenario>(&source) {
+        Ok(raw) => Ok(Scenario {
+            file: file.to_string(),
+            source,
+            raw,
+            located: false,
+        }),
+        Err(_) => parse(&source, file),
+    }
 }
 
 /// Parses scenario text; `file` names it in diagnostics.
@@ -90,6 +120,9 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = (source.len() * 2).max(budget.max_events);
     budget.max_nodes = source.len().max(budget.max_nodes);
+    // Scalar text cannot exceed the file but for replayed aliases (bounded below); the fixed
+    // 64 MiB default stopped a 1,000,000-object scenario at about 390,000 objects.
+    budget.max_total_scalar_bytes = source.len().max(budget.max_total_scalar_bytes);
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = source.len().clamp(10_000, 1_000_000);
@@ -98,6 +131,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
             file: file.to_string(),
             source: source.to_string(),
             raw,
+            located: true,
         }),
         Err(e) => Err(Diagnostics(vec![yaml_error::diagnostic(&e, source, file)])),
     }

@@ -78,7 +78,40 @@ pub struct RawController {
     /// What-if: the proposed dependency watch (kustomize-controller PR 1412).
     pub watch_dependencies: Option<bool>,
     /// `--feature-gates`, as a map of gate name to value (SPEC R18).
+    #[serde(default, deserialize_with = "unique_gates")]
     pub feature_gates: Option<Spanned<BTreeMap<String, bool>>>,
+}
+
+/// A gate map that refuses a repeated gate. The YAML parser already does (`duplicate mapping
+/// key`); this makes the JSON parser refuse it too, so a `.json` scenario falls back to the
+/// YAML parser and gets the same diagnostic instead of silently keeping the last value.
+fn unique_gates<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Spanned<BTreeMap<String, bool>>>, D::Error> {
+    struct Unique(BTreeMap<String, bool>);
+    impl<'de> Deserialize<'de> for Unique {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Unique;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a map of feature gate names to true or false")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Unique, A::Error> {
+                    let mut out = BTreeMap::new();
+                    while let Some((k, v)) = m.next_entry::<String, bool>()? {
+                        if out.insert(k.clone(), v).is_some() {
+                            return Err(de::Error::custom(format!("duplicate gate `{k}`")));
+                        }
+                    }
+                    Ok(Unique(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    let gates = Option::<Spanned<Unique>>::deserialize(d)?;
+    Ok(gates.map(|g| Spanned::new(g.value.0, g.referenced, g.defined)))
 }
 
 /// A source object.
@@ -347,7 +380,7 @@ pub struct RawWorkload {
     /// verdict rests on it.
     pub guessed: Option<bool>,
     /// The readiness profile was fitted from a real cluster (written by `fluxsim calibrate`).
-    pub observed: Option<RawObserved>,
+    pub observed: Option<Box<RawObserved>>,
 }
 
 /// Where an observed readiness profile came from.
@@ -422,22 +455,23 @@ pub enum RawDist {
     Map(Box<RawDistMap>),
 }
 
-/// The one-key distribution map.
+/// The one-key distribution map (one member is present: the others are boxed so that an
+/// absent one costs a pointer, not its size, in a million-object scenario).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDistMap {
     /// `fixed: 30s`.
     pub fixed: Option<String>,
     /// `uniform: {min, max}`.
-    pub uniform: Option<MinMax>,
+    pub uniform: Option<Box<MinMax>>,
     /// `exponential: {mean, offset}`.
-    pub exponential: Option<ExpSpec>,
+    pub exponential: Option<Box<ExpSpec>>,
     /// `lognormal: {median, p95}`.
-    pub lognormal: Option<LogNormalSpec>,
+    pub lognormal: Option<Box<LogNormalSpec>>,
     /// `triangular: {min, mode, max}`.
-    pub triangular: Option<ThreePoint>,
+    pub triangular: Option<Box<ThreePoint>>,
     /// `pert: {min, mode, max}`.
-    pub pert: Option<ThreePoint>,
+    pub pert: Option<Box<ThreePoint>>,
     /// `empirical: [10s, 12s, ...]`.
     pub empirical: Option<Vec<String>>,
 }

@@ -1,30 +1,26 @@
 //! HelmRelease fields (R11, R12): timeouts, remediation, strategy (with the
 //! `DefaultToRetryOnFailure` gate), chart, chartRef and what the chart installs.
 
-use super::{Ctx, DEFAULT_NS};
+use super::objects::Declared;
+use super::workloads::Workloads;
+use super::Ctx;
 use crate::dist::Dist;
 use crate::model::types::*;
 use crate::scenario::schema::RawScenario;
-use std::collections::BTreeMap;
 
 /// Fills in every HelmRelease's fields; problems go to `c`.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn helm_fields(
     c: &mut Ctx,
     raw: &RawScenario,
-    index: &BTreeMap<(ObjKind, String, String), ObjectId>,
-    hr_workloads: &[Vec<WorkloadId>],
-    workloads: &[Workload],
+    d: &mut Declared<'_>,
+    ws: &Workloads<'_>,
     sources: &[Source],
     helm_params: &ControllerParams,
-    objects: &mut [FluxObject],
 ) {
+    let (workloads, objects) = (&ws.list[..], &mut d.objects);
     for (hi, h) in raw.helm_releases.iter().enumerate() {
         let hv = &h.value;
-        let ns = hv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
-        let Some(&oid) = index.get(&(ObjKind::HelmRelease, ns, hv.name.value.clone())) else {
-            continue;
-        };
+        let oid = d.hr_ids[hi];
         let interval = c.positive(&hv.interval, "interval").unwrap_or(600_000);
         let timeout = c.positive(&hv.timeout, "timeout").unwrap_or(300_000);
         let chart_source = hv.chart_ref.as_ref().and_then(|r| {
@@ -92,7 +88,7 @@ pub(super) fn helm_fields(
             .and_then(|d| c.dist(d, "chart fetch"))
             .unwrap_or(Dist::Fixed(2000));
         let skip_crds = install.and_then(|i| i.crds.as_deref()) == Some("Skip");
-        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = hr_workloads[hi]
+        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = ws.hr_workloads[hi]
             .iter()
             .partition(|w| workloads[**w].class == WClass::Crd && !skip_crds);
         let apply = hv

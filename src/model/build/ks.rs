@@ -1,24 +1,22 @@
 //! Kustomization fields (R5, R5b, R7–R10): interval, retryInterval, timeout, source, apply
 //! stages, health checks, postBuild substitutions.
 
-use super::{did_you_mean, kustomization_timeout, lookup, substitute_refs, Ctx, DEFAULT_NS};
+use super::objects::Declared;
+use super::workloads::Workloads;
+use super::{canonical, did_you_mean, kustomization_timeout, Ctx, DEFAULT_NS};
 use crate::dist::Dist;
 use crate::model::types::*;
-use crate::scenario::schema::{RawScenario, RawWorkload};
-use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
+use crate::scenario::schema::{RawKustomization, RawScenario};
 
 /// Fills in every Kustomization's fields; problems go to `c`.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn kustomization_fields(
     c: &mut Ctx,
     raw: &RawScenario,
-    index: &BTreeMap<(ObjKind, String, String), ObjectId>,
-    ks_targets: &[Vec<(Target, &Spanned<RawWorkload>)>],
-    workloads: &[Workload],
+    d: &mut Declared<'_>,
+    ws: &Workloads<'_>,
     sources: &[Source],
-    objects: &mut [FluxObject],
 ) {
+    let workloads = &ws.list[..];
     let src_lookup = |name: &str, ns: &str| {
         sources
             .iter()
@@ -27,10 +25,7 @@ pub(super) fn kustomization_fields(
     for (ki, k) in raw.kustomizations.iter().enumerate() {
         let kv = &k.value;
         let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
-        let Some(&oid) = index.get(&(ObjKind::Kustomization, ns.clone(), kv.name.value.clone()))
-        else {
-            continue;
-        };
+        let oid = d.ks_ids[ki];
         let interval = c.positive(&kv.interval, "interval").unwrap_or(600_000);
         let retry = c
             .positive(&kv.retry_interval, "retryInterval")
@@ -68,7 +63,7 @@ pub(super) fn kustomization_fields(
             .and_then(|d| c.dist(d, "apply"))
             .unwrap_or(Dist::Fixed(1000));
         let mut stages: [Vec<Target>; 3] = [vec![], vec![], vec![]];
-        for (t, _) in &ks_targets[ki] {
+        for (t, _) in &ws.ks_targets[ki] {
             let st = match t {
                 Target::Workload(w) => workloads[*w].stage as usize,
                 Target::Object(_) => 2,
@@ -85,9 +80,9 @@ pub(super) fn kustomization_fields(
                     } else {
                         ObjKind::HelmRelease
                     };
-                    let hns = r.namespace.clone().unwrap_or_else(|| ns.clone());
-                    index
-                        .get(&(ok, hns, r.name.clone()))
+                    let hns = r.namespace.as_deref().unwrap_or(&ns);
+                    d.index
+                        .get(&(ok, hns, r.name.as_str()))
                         .map(|o| Target::Object(*o))
                 }
                 _ => {
@@ -95,9 +90,7 @@ pub(super) fn kustomization_fields(
                         Some(n) => format!("{}/{}/{}", r.kind, n, r.name),
                         None => format!("{}/{}", r.kind, r.name),
                     };
-                    lookup(workloads, &spec, "", false)
-                        .ok()
-                        .map(Target::Workload)
+                    ws.lookup(&spec, "", false).ok().map(Target::Workload)
                 }
             };
             match t {
@@ -106,7 +99,7 @@ pub(super) fn kustomization_fields(
                     let names: Vec<&str> = workloads
                         .iter()
                         .map(|w| w.name.as_str())
-                        .chain(objects.iter().map(|o| o.name.as_str()))
+                        .chain(d.objects.iter().map(|o| o.name.as_str()))
                         .collect();
                     let hint = did_you_mean(&r.name, names.iter().copied()).map_or_else(|| "declare the object in some Kustomization's or HelmRelease's `resources`".to_string(), |s| format!("did you mean `{s}`?"));
                     c.err(
@@ -120,8 +113,8 @@ pub(super) fn kustomization_fields(
                 }
             }
         }
-        let subst = substitute_refs(c, kv, &ns, workloads);
-        let o = &mut objects[oid];
+        let subst = substitute_refs(c, kv, &ns, ws);
+        let o = &mut d.objects[oid];
         o.interval = interval;
         o.retry_interval = retry;
         o.timeout = kustomization_timeout(interval, explicit_timeout);
@@ -133,4 +126,32 @@ pub(super) fn kustomization_fields(
         o.stages = stages;
         o.substitute_from = subst;
     }
+}
+
+/// `postBuild.substituteFrom` (R5b): ConfigMaps and Secrets in the Kustomization's namespace.
+fn substitute_refs(
+    c: &mut Ctx,
+    kv: &RawKustomization,
+    ns: &str,
+    ws: &Workloads<'_>,
+) -> Vec<SubstituteRef> {
+    let mut out = vec![];
+    for r in kv.post_build.iter().flat_map(|p| &p.substitute_from) {
+        let kind = r.value.kind.value.as_str();
+        if kind != "ConfigMap" && kind != "Secret" {
+            c.err(
+                r.value.kind.referenced,
+                format!("substituteFrom kind `{kind}` is not ConfigMap or Secret"),
+                Some("use `kind: ConfigMap` or `kind: Secret`".into()),
+            );
+            continue;
+        }
+        let name = &r.value.name.value;
+        out.push(SubstituteRef {
+            canonical: canonical(kind, ns, name),
+            workload: ws.find(kind, ns, name),
+            optional: r.value.optional.unwrap_or(false),
+        });
+    }
+    out
 }

@@ -1,0 +1,107 @@
+//! Cycles in dependsOn ∪ parent→child edges (R3): every strongly connected component with
+//! more than one object is a cycle Flux would wait on forever; each is named with one concrete
+//! path through it.
+
+use super::deps::DepLocs;
+use super::Ctx;
+use crate::model::types::*;
+use crate::scenario::Diagnostic;
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde_saphyr::Location;
+use std::collections::{HashMap, VecDeque};
+
+/// Reports every cycle, one diagnostic each, ordered by the first-declared object on it.
+pub(super) fn report_cycles(c: &mut Ctx, objects: &[FluxObject], locs: &DepLocs) {
+    for cycle in cycles(objects) {
+        let names: Vec<&str> = cycle.iter().map(|i| objects[*i].name.as_str()).collect();
+        let loc = locs
+            .get(&(cycle[0], cycle[1 % cycle.len()]))
+            .copied()
+            .unwrap_or(Location::UNKNOWN);
+        let (line, col) = if loc == Location::UNKNOWN {
+            (objects[cycle[0]].line, 1)
+        } else {
+            (loc.line(), loc.column())
+        };
+        let mut d = Diagnostic::at(
+            c.file,
+            c.src,
+            line,
+            col,
+            format!("dependsOn cycle: {} → {}", names.join(" → "), names[0]),
+        );
+        d.help = Some("remove one of these dependsOn entries; Flux would wait forever".into());
+        c.errors.push(d);
+    }
+}
+
+/// Every cycle: for each strongly connected component of two or more objects (Kosaraju's
+/// algorithm, whose depth-first searches keep their own stack, so a 1,000,000-object chain
+/// cannot overflow the thread's), the shortest path from its first-declared object back to
+/// itself. Components are ordered by that object. Edge u → v means "u waits for v":
+/// dependsOn, and child → parent (a child exists only after its parent applied it).
+pub(super) fn cycles(objects: &[FluxObject]) -> Vec<Vec<ObjectId>> {
+    let mut g = DiGraph::<(), ()>::with_capacity(objects.len(), objects.len());
+    for _ in objects {
+        g.add_node(());
+    }
+    for (i, o) in objects.iter().enumerate() {
+        for &d in &o.depends_on {
+            g.add_edge(NodeIndex::new(i), NodeIndex::new(d), ());
+        }
+        if let Some(p) = o.parent {
+            g.add_edge(NodeIndex::new(i), NodeIndex::new(p), ());
+        }
+    }
+    let mut sccs: Vec<Vec<ObjectId>> = kosaraju_scc(&g)
+        .into_iter()
+        .filter(|s| s.len() > 1)
+        .map(|s| {
+            let mut s: Vec<ObjectId> = s.into_iter().map(NodeIndex::index).collect();
+            s.sort_unstable();
+            s
+        })
+        .collect();
+    sccs.sort_unstable_by_key(|s| s[0]);
+    sccs.iter().map(|s| shortest_cycle(&g, s)).collect()
+}
+
+/// The shortest path from the component's first object back to it, staying inside the
+/// component (breadth-first, neighbours in edge order, so the path is deterministic).
+fn shortest_cycle(g: &DiGraph<(), ()>, scc: &[ObjectId]) -> Vec<ObjectId> {
+    let start = scc[0];
+    let inside = |v: ObjectId| scc.binary_search(&v).is_ok();
+    let mut prev: HashMap<ObjectId, ObjectId> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(u) = queue.pop_front() {
+        for v in out_edges(g, u) {
+            if v == start {
+                let mut path = vec![u];
+                let mut x = u;
+                while x != start {
+                    x = prev[&x];
+                    path.push(x);
+                }
+                path.reverse();
+                return path;
+            }
+            if inside(v) && !prev.contains_key(&v) {
+                prev.insert(v, u);
+                queue.push_back(v);
+            }
+        }
+    }
+    unreachable!("a strongly connected component has a cycle through each of its nodes")
+}
+
+/// Successors of `u` in the order the edges were added.
+fn out_edges(g: &DiGraph<(), ()>, u: ObjectId) -> Vec<ObjectId> {
+    // petgraph lists a node's edges newest first.
+    let mut v: Vec<ObjectId> = g
+        .neighbors(NodeIndex::new(u))
+        .map(NodeIndex::index)
+        .collect();
+    v.reverse();
+    v
+}
