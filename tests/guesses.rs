@@ -139,3 +139,38 @@ fn compare_names_the_guesses_of_the_objects_that_moved() {
     let (_, out) = cli(&["compare", &a, &a, "--trials", "20"]);
     assert!(!out.contains("rests on guessed"), "{out}");
 }
+
+/// `merge` has no scenario: the shards' partial results carry which guessed profiles each
+/// object waits for, so the merged report names the same guesses as the unsharded run, byte
+/// for byte.
+#[test]
+fn merged_shards_name_the_same_guesses_as_the_whole_run() {
+    let sc = file("shards.yaml", SCENARIO);
+    let dir = std::path::Path::new(&sc).parent().unwrap().to_path_buf();
+    let part = |i: u32| {
+        dir.join(format!("guess-part-{i}.json"))
+            .to_string_lossy()
+            .into_owned()
+    };
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let (code, _) = cli(&[
+            "mc",
+            &sc,
+            "--trials",
+            "40",
+            "--shard",
+            &shard,
+            "--partial",
+            &part(i),
+        ]);
+        assert_eq!(code, 0);
+    }
+    let (_, whole) = cli(&["mc", &sc, "--trials", "40"]);
+    let (code, merged) = cli(&["merge", &part(0), &part(1)]);
+    assert_eq!(code, 0, "{merged}");
+    assert!(whole.contains(&format!(
+        "p95 rests on guessed readiness of: {CILIUM}, {PROM} ("
+    )));
+    assert_eq!(merged, whole);
+}
