@@ -30,7 +30,7 @@ pub use write::to_scenario;
 use cluster::{Held, HeldMap, Known};
 use serde_json::Value;
 use sources::{artifact_map, walk_child, Sources};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use walk::{flux_kind, join, Repo};
 use yaml::{get_str, Doc};
@@ -444,28 +444,64 @@ fn break_cycles(imp: &mut Imported) {
     }
 }
 
-/// One line per cause: identical messages about the same file are merged, keeping the first
-/// line and counting the others.
+/// One line per cause: identical messages are merged into the first, which keeps its file and
+/// line and counts the others (`and 2 more like it`, `and 29 more like it, in 29 other files`).
+/// A message that names its subject in backticks (a component path, a Secret) is the same
+/// cause in any file; one that does not (a symlink not followed) is about its own file, so it
+/// is merged only with its like in that file.
 fn dedupe(ws: Vec<Warning>) -> Vec<Warning> {
-    let mut out: Vec<(Warning, usize)> = vec![];
+    struct Seen {
+        first: Warning,
+        more: usize,
+        files: BTreeSet<String>,
+    }
+    let mut out: Vec<Seen> = vec![];
     let mut at: BTreeMap<(String, String), usize> = BTreeMap::new();
     for w in ws {
-        let key = (w.file.clone(), w.message.clone());
+        let file = if w.message.contains('`') {
+            String::new()
+        } else {
+            w.file.clone()
+        };
+        let key = (file, w.message.clone());
         match at.get(&key) {
-            Some(&i) => out[i].1 += 1,
+            Some(&i) => {
+                let seen = &mut out[i];
+                seen.more += 1;
+                if w.file != seen.first.file {
+                    seen.files.insert(w.file);
+                }
+            }
             None => {
                 at.insert(key, out.len());
-                out.push((w, 0));
+                out.push(Seen {
+                    first: w,
+                    more: 0,
+                    files: BTreeSet::new(),
+                });
             }
         }
     }
     out.into_iter()
-        .map(|(mut w, more)| {
-            if more > 0 {
-                w.message.push_str(&format!(" (and {more} more like it)"));
-            }
-            w
-        })
+        .map(
+            |Seen {
+                 mut first,
+                 more,
+                 files,
+             }| {
+                match (more, files.len()) {
+                    (0, _) => {}
+                    (n, 0) => first.message.push_str(&format!(" (and {n} more like it)")),
+                    (n, 1) => first
+                        .message
+                        .push_str(&format!(" (and {n} more like it, in 1 other file)")),
+                    (n, f) => first
+                        .message
+                        .push_str(&format!(" (and {n} more like it, in {f} other files)")),
+                }
+                first
+            },
+        )
         .collect()
 }
 
@@ -740,5 +776,53 @@ fn resolve_depends_on(objects: &mut [Found], index: &Index, warnings: &mut Vec<W
             }
         }
         objects[i].depends_on = res;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dedupe, Warning};
+
+    fn w(file: &str, line: usize, message: &str) -> Warning {
+        Warning {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// Issue 15.6: one line per cause with a count. The same missing component named by three
+    /// Kustomizations in two files is one warning at the first place; a message that names no
+    /// subject is merged only within its file.
+    #[test]
+    fn one_line_per_cause_with_a_count() {
+        let out = dedupe(vec![
+            w("a/ks.yaml", 2, "component `c/x` not found"),
+            w("b/ks.yaml", 4, "other cause"),
+            w("a/ks.yaml", 9, "component `c/x` not found"),
+            w("c/ks.yaml", 2, "component `c/x` not found"),
+            w("b/ks.yaml", 7, "other cause"),
+            w("d/ks.yaml", 1, "other cause"),
+        ]);
+        let got: Vec<(String, usize, String)> = out
+            .into_iter()
+            .map(|w| (w.file, w.line, w.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "a/ks.yaml".into(),
+                    2,
+                    "component `c/x` not found (and 2 more like it, in 1 other file)".into()
+                ),
+                (
+                    "b/ks.yaml".into(),
+                    4,
+                    "other cause (and 1 more like it)".into()
+                ),
+                ("d/ks.yaml".into(), 1, "other cause".into()),
+            ]
+        );
     }
 }

@@ -248,7 +248,7 @@ pub(crate) fn walk_child(
                 warnings.push(Warning {
                     file: o.file.clone(),
                     line: o.line,
-                    message: format!("component `{cp}` not found"),
+                    message: format!("component `{cd}` not found: its resources are not imported"),
                 });
             }
         }
