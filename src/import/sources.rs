@@ -99,6 +99,133 @@ pub(crate) fn artifact_map(docs: &[Doc]) -> Artifacts {
     m
 }
 
+/// A warning at Kustomization `o`'s file and line.
+fn warn_at(warnings: &mut Vec<Warning>, o: &Found, message: String) {
+    warnings.push(Warning {
+        file: o.file.clone(),
+        line: o.line,
+        message,
+    });
+}
+
+/// The root folder of source `kind/name` (detected once from `path`, or forced).
+fn root_of(repo: &mut Repo, src: &mut Sources, kind: &str, name: &str, path: &str) -> String {
+    if let Some(f) = &src.forced_root {
+        return f.clone();
+    }
+    src.roots
+        .entry((kind.to_string(), name.to_string()))
+        .or_insert_with(|| detect_root(repo, &src.entry, path))
+        .clone()
+}
+
+/// The folder an ExternalArtifact's copy rules put `path` in. None when the artifact is not
+/// (yet) known (reported when `report_unknown`) or no rule copies that path (reported).
+fn artifact_dir(
+    repo: &mut Repo,
+    src: &mut Sources,
+    o: &Found,
+    (sn, path): (&str, &str),
+    warnings: &mut Vec<Warning>,
+    report_unknown: bool,
+) -> Option<String> {
+    let p = join("", path);
+    let Some(rules) = src.artifacts.get(sn).cloned() else {
+        if report_unknown {
+            let message = format!(
+                "ExternalArtifact `{sn}` of `{}/{}` has no ArtifactGenerator in the walk (opaque leaf)",
+                o.namespace, o.name
+            );
+            warn_at(warnings, o, message);
+        }
+        return None;
+    };
+    let hit = rules.iter().find_map(|(k, n, from, to)| {
+        let to = to.trim_end_matches('/');
+        let rest = if to.is_empty() {
+            Some(p.as_str())
+        } else {
+            p.strip_prefix(to).map(|r| r.trim_start_matches('/'))
+        }?;
+        let root = root_of(repo, src, k, n, from);
+        Some(join(&join(&root, from), rest))
+    });
+    if hit.is_none() {
+        let message = format!("ExternalArtifact `{sn}` has no copy rule for path `{path}`");
+        warn_at(warnings, o, message);
+    }
+    hit
+}
+
+/// The folder `spec.path` names in the repository itself. The repository is the root source
+/// (named by the entry's gotk-sync.yaml or FluxInstance; `flux-system` when neither is found);
+/// any other GitRepository or OCIRepository is another repository (reported, None).
+fn repo_dir(
+    repo: &mut Repo,
+    src: &mut Sources,
+    o: &Found,
+    (sk, sn, path): (&str, &str, &str),
+    warnings: &mut Vec<Warning>,
+) -> Option<String> {
+    if sn != src.root_name && !sn.is_empty() {
+        let message = format!(
+            "Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)",
+            o.namespace, o.name
+        );
+        warn_at(warnings, o, message);
+        return None;
+    }
+    let root = root_of(repo, src, sk, sn, path);
+    let cand = join(&root, path);
+    if !repo.is_dir(&cand) {
+        let message = format!(
+            "spec.path `{path}` of `{}/{}` resolves to `{cand}`, which is not in the repository",
+            o.namespace, o.name
+        );
+        warn_at(warnings, o, message);
+        return None;
+    }
+    Some(cand)
+}
+
+/// What decides a build: the folder and the Kustomization's build settings. One that repeats
+/// another's (a Kustomization whose path is its own folder, shared paths) yields the same
+/// objects, which are already known, so each is built once.
+fn build_key(dir: &str, o: &Found) -> String {
+    let at = |p: &str| o.value.pointer(p).map(Value::to_string).unwrap_or_default();
+    format!(
+        "{dir}\0{}\0{}\0{}\0{}\0{}",
+        o.namespace,
+        at("/spec/components"),
+        at("/spec/patches"),
+        at("/spec/postBuild"),
+        at("/spec/targetNamespace"),
+    )
+}
+
+/// Adds the documents of the Kustomization's `spec.components` (a missing one is reported).
+fn add_components(
+    repo: &mut Repo,
+    dir: &str,
+    o: &Found,
+    docs: &mut Vec<Doc>,
+    warnings: &mut Vec<Warning>,
+) {
+    let comps = o
+        .value
+        .pointer("/spec/components")
+        .and_then(Value::as_array);
+    for cp in comps.into_iter().flatten().filter_map(Value::as_str) {
+        let cd = join(dir, cp);
+        if repo.is_dir(&cd) {
+            docs.extend(repo.build_dir(&cd, 0));
+        } else {
+            let message = format!("component `{cd}` not found: its resources are not imported");
+            warn_at(warnings, o, message);
+        }
+    }
+}
+
 /// Resolves and builds the path of Kustomization `c`. None when its source is external, its
 /// ExternalArtifact is not (yet) known, or the path is missing (each reported, except a not-yet
 /// known artifact unless `report_unknown`).
@@ -112,147 +239,41 @@ pub(crate) fn walk_child(
 ) -> Option<Vec<Doc>> {
     let o = &objects[c];
     let v = &o.value;
-    let path = get_str(v, &["spec", "path"]).unwrap_or("./").to_string();
-    let sk = get_str(v, &["spec", "sourceRef", "kind"])
-        .unwrap_or("GitRepository")
-        .to_string();
-    let sn = get_str(v, &["spec", "sourceRef", "name"])
-        .unwrap_or("")
-        .to_string();
-    let mut root_of = |k: &str, n: &str, p: &str| -> String {
-        if let Some(f) = &src.forced_root {
-            return f.clone();
-        }
-        src.roots
-            .entry((k.to_string(), n.to_string()))
-            .or_insert_with(|| detect_root(repo, &src.entry, p))
-            .clone()
-    };
+    let path = get_str(v, &["spec", "path"]).unwrap_or("./");
+    let sk = get_str(v, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository");
+    let sn = get_str(v, &["spec", "sourceRef", "name"]).unwrap_or("");
     let dir = if sk == "ExternalArtifact" {
-        let p = join("", &path);
-        let Some(rules) = src.artifacts.get(&sn) else {
-            if report_unknown {
-                warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("ExternalArtifact `{sn}` of `{}/{}` has no ArtifactGenerator in the walk (opaque leaf)", o.namespace, o.name) });
-            }
-            return None;
-        };
-        let hit = rules.iter().find_map(|(k, n, from, to)| {
-            let to = to.trim_end_matches('/');
-            let rest = if to.is_empty() {
-                Some(p.as_str())
-            } else {
-                p.strip_prefix(to).map(|r| r.trim_start_matches('/'))
-            }?;
-            let root = root_of(k, n, from);
-            Some(join(&join(&root, from), rest))
-        });
-        match hit {
-            Some(d) => d,
-            None => {
-                warnings.push(Warning {
-                    file: o.file.clone(),
-                    line: o.line,
-                    message: format!("ExternalArtifact `{sn}` has no copy rule for path `{path}`"),
-                });
-                return None;
-            }
-        }
+        artifact_dir(repo, src, o, (sn, path), warnings, report_unknown)?
     } else {
-        // The repository itself is the root source (named by the entry's gotk-sync.yaml or
-        // FluxInstance; `flux-system` when neither is found); any other GitRepository or
-        // OCIRepository is another repository.
-        let known = sn == src.root_name || sn.is_empty();
-        if !known {
-            warnings.push(Warning { file: o.file.clone(), line: o.line, message: format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name) });
-            return None;
-        }
-        let root = root_of(&sk, &sn, &path);
-        let cand = join(&root, &path);
-        if !repo.is_dir(&cand) {
-            let msg = if known {
-                format!("spec.path `{path}` of `{}/{}` resolves to `{cand}`, which is not in the repository", o.namespace, o.name)
-            } else {
-                format!("Kustomization `{}/{}` reads the external source {sk}/{sn}: its content is not in this repository (opaque leaf)", o.namespace, o.name)
-            };
-            warnings.push(Warning {
-                file: o.file.clone(),
-                line: o.line,
-                message: msg,
-            });
-            return None;
-        }
-        cand
+        repo_dir(repo, src, o, (sk, sn, path), warnings)?
     };
     if dir == src.entry || !repo.is_dir(&dir) {
         if dir != src.entry {
-            warnings.push(Warning {
-                file: o.file.clone(),
-                line: o.line,
-                message: format!(
-                    "spec.path `{path}` resolves to `{dir}`, which is not in the repository"
-                ),
-            });
+            let message =
+                format!("spec.path `{path}` resolves to `{dir}`, which is not in the repository");
+            warn_at(warnings, o, message);
         }
         return None;
     }
-    // A build is decided by the folder and the Kustomization's build settings: one that
-    // repeats another's (a Kustomization whose path is its own folder, shared paths) yields
-    // the same objects, which are already known — build each once.
-    let key = format!(
-        "{dir}\0{}\0{}\0{}\0{}\0{}",
-        o.namespace,
-        v.pointer("/spec/components")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-        v.pointer("/spec/patches")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-        v.pointer("/spec/postBuild")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-        v.pointer("/spec/targetNamespace")
-            .map(Value::to_string)
-            .unwrap_or_default(),
-    );
+    let key = build_key(&dir, o);
     if let Some(first) = src.builds.get(&key) {
         let f = &objects[*first];
-        warnings.push(Warning {
-            file: o.file.clone(),
-            line: o.line,
-            message: format!("builds `{dir}` exactly as `{}/{}` does: its objects are that one's, not walked again", f.namespace, f.name),
-        });
+        let message = format!(
+            "builds `{dir}` exactly as `{}/{}` does: its objects are that one's, not walked again",
+            f.namespace, f.name
+        );
+        warn_at(warnings, o, message);
         return None;
     }
     src.builds.insert(key, c);
     let mut docs = repo.build_dir(&dir, 0);
     src.docs_built += docs.len();
     if src.docs_built > MAX_WALK_DOCS {
-        warnings.push(Warning {
-            file: o.file.clone(),
-            line: o.line,
-            message: format!("the walk built more than {MAX_WALK_DOCS} documents: stopped here (the rest of the graph is missing)"),
-        });
+        let message = format!("the walk built more than {MAX_WALK_DOCS} documents: stopped here (the rest of the graph is missing)");
+        warn_at(warnings, o, message);
         return None;
     }
-    for comp in v
-        .pointer("/spec/components")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        if let Some(cp) = comp.as_str() {
-            let cd = join(&dir, cp);
-            if repo.is_dir(&cd) {
-                docs.extend(repo.build_dir(&cd, 0));
-            } else {
-                warnings.push(Warning {
-                    file: o.file.clone(),
-                    line: o.line,
-                    message: format!("component `{cd}` not found: its resources are not imported"),
-                });
-            }
-        }
-    }
+    add_components(repo, &dir, o, &mut docs, warnings);
     let pb = flux_postprocess(
         v,
         &mut docs,
