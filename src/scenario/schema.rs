@@ -1,9 +1,9 @@
 //! Raw scenario structs, mirroring the YAML one to one (Flux's own camelCase field names).
 //! No Flux semantics here: defaults and cross-references are resolved in `model`.
 
+use crate::scenario::spanned::Spanned;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -111,7 +111,7 @@ fn unique_gates<'de, D: Deserializer<'de>>(
         }
     }
     let gates = Option::<Spanned<Unique>>::deserialize(d)?;
-    Ok(gates.map(|g| Spanned::new(g.value.0, g.referenced, g.defined)))
+    Ok(gates.map(|g| Spanned::new(g.value.0, g.referenced)))
 }
 
 /// A source object.
