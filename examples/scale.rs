@@ -42,15 +42,17 @@ fn cpu_s() -> f64 {
     ticks / 100.0
 }
 
-/// Runs `f`, prints its wall and CPU time and the RSS after it under `name`, returns its value.
+/// Runs `f`, prints its wall and CPU time, the RSS after it and the peak RSS so far under
+/// `name`, returns its value.
 fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let (t, c) = (Instant::now(), cpu_s());
     let v = f();
     println!(
-        "  {name:<10} wall {:>7.3} s  cpu {:>7.2} s  RSS {:>6} MiB",
+        "  {name:<10} wall {:>7.3} s  cpu {:>7.2} s  RSS {:>6} MiB  peak {:>6} MiB",
         t.elapsed().as_secs_f64(),
         cpu_s() - c,
-        status_kib("VmRSS:") / 1024
+        status_kib("VmRSS:") / 1024,
+        peak_rss_kib() / 1024
     );
     v
 }

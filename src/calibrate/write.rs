@@ -6,8 +6,8 @@
 use super::{Calibration, Flags};
 use crate::model::Model;
 use crate::scenario::schema::{RawController, RawScenario, RawWorkload};
+use crate::scenario::spanned::Spanned;
 use crate::scenario::Scenario;
-use serde_saphyr::Spanned;
 
 struct Edit {
     from: usize,

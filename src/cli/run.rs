@@ -39,9 +39,15 @@ pub fn run(a: Args) -> CmdResult {
         rep.to_text()
     };
     write_outputs(json, csv, &json_text, || rep.to_csv(), &text)?;
-    Ok(if rep.stuck {
+    let code = if rep.stuck {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // The process ends here: freeing the model, trace and report one allocation at a time
+    // would cost about 2 s of CPU for a 1,000,000-object scenario; the OS takes it back at once.
+    std::mem::forget(rep);
+    std::mem::forget(out);
+    std::mem::forget(m);
+    Ok(code)
 }

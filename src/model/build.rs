@@ -7,8 +7,8 @@ use super::types::*;
 use crate::dist::Dist;
 use crate::scenario::diag::did_you_mean;
 use crate::scenario::schema::{RawController, RawScenario};
+use crate::scenario::spanned::Location;
 use crate::scenario::{Diagnostic, Diagnostics, Scenario};
-use serde_saphyr::Location;
 use std::collections::HashMap;
 
 mod cycles;

@@ -4,7 +4,7 @@
 
 use super::diag::did_you_mean;
 use super::schema::{RawDependsOn, RawScenario};
-use serde_saphyr::{Location, Spanned};
+use crate::scenario::spanned::{Location, Spanned};
 
 /// One edit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,7 +96,7 @@ pub enum EditError {
 }
 
 fn sp(v: &str) -> Spanned<String> {
-    Spanned::new(v.to_string(), Location::UNKNOWN, Location::UNKNOWN)
+    Spanned::new(v.to_string(), Location::UNKNOWN)
 }
 
 fn pair(s: &str, flag: &'static str) -> Result<(String, String), EditError> {
@@ -320,7 +320,6 @@ pub fn apply(raw: &mut RawScenario, edits: &[Edit]) -> Result<(), EditError> {
                                 .then(|| dependency.namespace.clone()),
                         },
                         Location::UNKNOWN,
-                        Location::UNKNOWN,
                     )),
                     (false, Some(i)) => {
                         deps.remove(i);
@@ -380,7 +379,6 @@ fn set(
             "concurrent" => {
                 ctl.concurrent = Some(Spanned::new(
                     v.parse().map_err(|_| bad(edit, v, "a worker count"))?,
-                    Location::UNKNOWN,
                     Location::UNKNOWN,
                 ))
             }

@@ -5,6 +5,7 @@ pub mod builder;
 pub mod diag;
 pub mod edit;
 pub mod schema;
+pub mod spanned;
 mod yaml_error;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -1,9 +1,9 @@
 //! Raw scenario structs, mirroring the YAML one to one (Flux's own camelCase field names).
 //! No Flux semantics here: defaults and cross-references are resolved in `model`.
 
+use crate::scenario::spanned::Spanned;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -111,7 +111,15 @@ fn unique_gates<'de, D: Deserializer<'de>>(
         }
     }
     let gates = Option::<Spanned<Unique>>::deserialize(d)?;
-    Ok(gates.map(|g| Spanned::new(g.value.0, g.referenced, g.defined)))
+    Ok(gates.map(|g| Spanned::new(g.value.0, g.referenced)))
+}
+
+/// A per-object list without spare room: a growing `Vec` keeps room for 4 entries, and a
+/// million Kustomizations applying one workload each would hold 3 million empty workloads.
+fn tight<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
 }
 
 /// A source object.
@@ -222,10 +230,10 @@ pub struct RawKustomization {
     /// `spec.wait` (default false).
     pub wait: Option<bool>,
     /// `spec.dependsOn`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub depends_on: Vec<Spanned<RawDependsOn>>,
     /// `spec.healthChecks`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub health_checks: Vec<Spanned<RawObjectRef>>,
     /// `spec.sourceRef` (default: the only source, or flux-system).
     pub source_ref: Option<Spanned<RawSourceRef>>,
@@ -240,7 +248,7 @@ pub struct RawKustomization {
     /// `spec.postBuild` (only `substituteFrom` matters for timing: SPEC R5b).
     pub post_build: Option<RawPostBuild>,
     /// What it applies.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub resources: Vec<Spanned<RawWorkload>>,
 }
 
@@ -333,7 +341,7 @@ pub struct RawHelmRelease {
     /// `spec.timeout` (default 5m).
     pub timeout: Option<S>,
     /// `spec.dependsOn` (HelmReleases only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub depends_on: Vec<Spanned<RawDependsOn>>,
     /// `spec.chart.spec`.
     pub chart: Option<RawChart>,
@@ -347,7 +355,7 @@ pub struct RawHelmRelease {
     /// Helm template + apply duration per attempt (default 2s).
     pub apply: Option<Spanned<RawDist>>,
     /// What the chart installs (chart CRDs are applied first).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub resources: Vec<Spanned<RawWorkload>>,
 }
 
@@ -366,7 +374,7 @@ pub struct RawWorkload {
     /// Readiness time from the moment it can start (SPEC R14).
     pub ready: Option<Spanned<RawDist>>,
     /// Workloads it needs at run time: until they are ready it crash-loops.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tight")]
     pub needs: Vec<S>,
     /// For a custom resource: its CRD (name); dry-run fails until that CRD is established (R7).
     pub crd: Option<S>,

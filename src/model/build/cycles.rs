@@ -5,10 +5,10 @@
 use super::deps::DepLocs;
 use super::Ctx;
 use crate::model::types::*;
+use crate::scenario::spanned::Location;
 use crate::scenario::Diagnostic;
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use serde_saphyr::Location;
 use std::collections::{HashMap, VecDeque};
 
 /// Reports every cycle, one diagnostic each, ordered by the first-declared object on it.

@@ -6,7 +6,7 @@ use super::{did_you_mean, Ctx, DEFAULT_NS};
 use crate::model::types::*;
 use crate::scenario::diag::{name_list, MAX_SHOWN};
 use crate::scenario::schema::{RawDependsOn, RawScenario};
-use serde_saphyr::{Location, Spanned};
+use crate::scenario::spanned::{Location, Spanned};
 use std::collections::HashMap;
 
 /// Where each `dependsOn` edge (dependent, dependency) is written, for cycle diagnostics.

@@ -5,7 +5,7 @@ use super::workloads::{lookup_in, NameIndex};
 use super::{did_you_mean, Ctx};
 use crate::model::types::*;
 use crate::scenario::schema::{RawFault, RawScenario};
-use serde_saphyr::{Location, Spanned};
+use crate::scenario::spanned::{Location, Spanned};
 
 /// Builds the fault set and the notification-controller setting; problems go to `c`.
 pub(super) fn build_faults(

@@ -4,8 +4,8 @@
 use super::Ctx;
 use crate::dist::Dist;
 use crate::scenario::schema::RawDist;
+use crate::scenario::spanned::{Location, Spanned};
 use crate::time::parse_duration;
-use serde_saphyr::{Location, Spanned};
 
 impl Ctx<'_> {
     pub(super) fn dur(&mut self, s: &Spanned<String>, what: &str) -> Option<u64> {

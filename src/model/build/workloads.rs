@@ -8,7 +8,7 @@ use crate::model::error::ModelError;
 use crate::model::types::*;
 use crate::rng::name_hash;
 use crate::scenario::schema::{RawScenario, RawWorkload};
-use serde_saphyr::Spanned;
+use crate::scenario::spanned::Spanned;
 use std::collections::HashMap;
 
 /// A workload declared but not yet resolved: its raw entry and the namespace it defaults to.

@@ -1,0 +1,65 @@
+//! A value with its line and column in the scenario file, in 8 bytes.
+//!
+//! The YAML parser's own `Spanned` keeps two full positions (56 bytes) for every value, which
+//! made the raw form of a 1,000,000-object scenario several GB. Diagnostics only ever print the
+//! line and column where the value is written, so that is all this keeps.
+
+use serde::{Deserialize, Deserializer};
+
+/// A line and column in the scenario file (1-based), or [`Location::UNKNOWN`] (0, 0) when the
+/// value has no position (parsed by the JSON parser, or made by code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Location {
+    line: u32,
+    column: u32,
+}
+
+impl Location {
+    /// No position.
+    pub const UNKNOWN: Self = Self { line: 0, column: 0 };
+
+    /// 1-based line (0: unknown).
+    #[must_use]
+    pub fn line(&self) -> u64 {
+        u64::from(self.line)
+    }
+
+    /// 1-based column (0: unknown).
+    #[must_use]
+    pub fn column(&self) -> u64 {
+        u64::from(self.column)
+    }
+}
+
+impl From<serde_saphyr::Location> for Location {
+    fn from(l: serde_saphyr::Location) -> Self {
+        // A file is at most `MAX_SCENARIO_BYTES` (< 4 GiB), so neither can overflow.
+        Self {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(l.column()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A value and where it is written (for an alias: where the alias is, as diagnostics point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is written.
+    pub referenced: Location,
+}
+
+impl<T> Spanned<T> {
+    /// `value` at `referenced`.
+    pub const fn new(value: T, referenced: Location) -> Self {
+        Self { value, referenced }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        Ok(Self::new(s.value, s.referenced.into()))
+    }
+}
