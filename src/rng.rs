@@ -105,9 +105,6 @@ pub struct Stream {
     idx: usize,
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-pub use scalar_block as chacha8_block;
-
 #[inline]
 fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
     x[a] = x[a].wrapping_add(x[b]);
@@ -120,11 +117,10 @@ fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
     x[b] = (x[b] ^ x[c]).rotate_left(7);
 }
 
-/// One ChaCha8 block, word by word (the textbook quarter-rounds); the block function on targets
-/// without the SSE2 version, and its cross-check on those with it.
+/// One ChaCha8 block.
 #[must_use]
 #[allow(clippy::cast_possible_truncation)]
-pub fn scalar_block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
+pub fn chacha8_block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
     let mut init = [0u32; 16];
     init[..4].copy_from_slice(&[0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]);
     init[4..12].copy_from_slice(key);
@@ -147,95 +143,6 @@ pub fn scalar_block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
         *o = o.wrapping_add(i);
     }
     x
-}
-
-#[cfg(target_arch = "x86_64")]
-pub use sse2::chacha8_block;
-
-/// ChaCha8 with the state as four SSE2 rows (SSE2 is part of every x86-64 CPU, so these
-/// intrinsics are safe to call): the four quarter-rounds of a round run at once, one per lane,
-/// and a diagonal round is a column round on rows b, c, d with their lanes rotated by 1, 2, 3.
-/// About a third of the scalar block's instructions (a Monte Carlo trial draws ~500 blocks).
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::{
-        __m128i, _mm_add_epi32, _mm_cvtsi128_si64, _mm_or_si128, _mm_set_epi32, _mm_shuffle_epi32,
-        _mm_slli_epi32, _mm_srli_epi32, _mm_unpackhi_epi64, _mm_xor_si128,
-    };
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn rotl<const L: i32, const R: i32>(x: __m128i) -> __m128i {
-        _mm_or_si128(_mm_slli_epi32::<L>(x), _mm_srli_epi32::<R>(x))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn round(a: &mut __m128i, b: &mut __m128i, c: &mut __m128i, d: &mut __m128i) {
-        *a = _mm_add_epi32(*a, *b);
-        *d = rotl::<16, 16>(_mm_xor_si128(*d, *a));
-        *c = _mm_add_epi32(*c, *d);
-        *b = rotl::<12, 20>(_mm_xor_si128(*b, *c));
-        *a = _mm_add_epi32(*a, *b);
-        *d = rotl::<8, 24>(_mm_xor_si128(*d, *a));
-        *c = _mm_add_epi32(*c, *d);
-        *b = rotl::<7, 25>(_mm_xor_si128(*b, *c));
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    fn words(x: __m128i, out: &mut [u32]) {
-        let lo = _mm_cvtsi128_si64(x) as u64;
-        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x)) as u64;
-        out.copy_from_slice(&[lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32]);
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    #[allow(clippy::cast_possible_wrap)]
-    fn row(w: [u32; 4]) -> __m128i {
-        _mm_set_epi32(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32)
-    }
-
-    /// One ChaCha8 block (bit-identical to [`super::scalar_block`], tested).
-    #[must_use]
-    pub fn chacha8_block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
-        // SAFETY: the only requirement of a `target_feature` function is that the CPU has the
-        // feature, and SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        unsafe { block(key, counter, nonce) }
-    }
-
-    #[target_feature(enable = "sse2")]
-    #[allow(clippy::cast_possible_truncation)]
-    fn block(key: &[u32; 8], counter: u64, nonce: u64) -> [u32; 16] {
-        let a0 = row([0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]);
-        let b0 = row([key[0], key[1], key[2], key[3]]);
-        let c0 = row([key[4], key[5], key[6], key[7]]);
-        let d0 = row([
-            counter as u32,
-            (counter >> 32) as u32,
-            nonce as u32,
-            (nonce >> 32) as u32,
-        ]);
-        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
-        for _ in 0..4 {
-            round(&mut a, &mut b, &mut c, &mut d);
-            b = _mm_shuffle_epi32::<0b00_11_10_01>(b);
-            c = _mm_shuffle_epi32::<0b01_00_11_10>(c);
-            d = _mm_shuffle_epi32::<0b10_01_00_11>(d);
-            round(&mut a, &mut b, &mut c, &mut d);
-            b = _mm_shuffle_epi32::<0b10_01_00_11>(b);
-            c = _mm_shuffle_epi32::<0b01_00_11_10>(c);
-            d = _mm_shuffle_epi32::<0b00_11_10_01>(d);
-        }
-        let mut out = [0u32; 16];
-        words(_mm_add_epi32(a, a0), &mut out[0..4]);
-        words(_mm_add_epi32(b, b0), &mut out[4..8]);
-        words(_mm_add_epi32(c, c0), &mut out[8..12]);
-        words(_mm_add_epi32(d, d0), &mut out[12..16]);
-        out
-    }
 }
 
 impl Stream {
@@ -389,21 +296,6 @@ mod tests {
         theirs.fill_bytes(&mut b);
         assert_eq!(a, b);
         assert_eq!(RngCore::next_u64(&mut ours), theirs.next_u64());
-    }
-
-    /// The block function in use (SSE2 rows on x86-64) and the word-by-word one agree on
-    /// keys, counters and nonces with every bit pattern, including both counter words.
-    #[test]
-    fn block_functions_agree() {
-        for t in 0..300u64 {
-            let k = TrialKey::new(t.wrapping_mul(0x1234_5678_9abc), t);
-            let counter = splitmix64(t) >> (t % 64);
-            let nonce = splitmix64(!t);
-            assert_eq!(
-                chacha8_block(&k.key, counter, nonce),
-                scalar_block(&k.key, counter, nonce)
-            );
-        }
     }
 
     #[test]
