@@ -198,7 +198,13 @@ pub use stream::{
 };
 
 fn summarise(m: &Model, t: Trace) -> TrialSummary {
-    let cp = critical_path(m, &t);
+    let (critical, per_category_ms) = match critical_path(m, &t) {
+        Some(cp) => {
+            let per_category = cp.per_category();
+            (cp.objects, per_category)
+        }
+        None => (Vec::new(), Default::default()),
+    };
     let stuck_root = if t.makespan_ms.is_none() {
         first_root_cause(m, &t)
     } else {
@@ -206,11 +212,8 @@ fn summarise(m: &Model, t: Trace) -> TrialSummary {
     };
     TrialSummary {
         makespan_ms: t.makespan_ms,
-        critical: cp.as_ref().map(|c| c.objects.clone()).unwrap_or_default(),
-        per_category_ms: cp
-            .as_ref()
-            .map(CriticalPath::per_category)
-            .unwrap_or_default(),
+        critical,
+        per_category_ms,
         ready_ms: t.ready_ms,
         stuck_root,
         events: t.events,

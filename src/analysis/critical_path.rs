@@ -121,7 +121,7 @@ struct Walker<'a> {
     cursor: u64,
     /// Per object, (end, run) of its Ready runs, sorted: each lookup is a binary search, so a
     /// path through many polls of objects with many runs stays O(runs log runs).
-    ready_ends: Vec<Vec<(u64, usize)>>,
+    ready_ends: ReadyEnds,
 }
 
 impl Walker<'_> {
@@ -147,25 +147,35 @@ fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
         .find(|&r| t.runs[r].outcome == Outcome::Ready && t.runs[r].end_ms == Some(at))
 }
 
-/// (end, run) of every Ready run, per object, sorted.
-fn ready_ends(t: &Trace, objects: usize) -> Vec<Vec<(u64, usize)>> {
-    (0..objects)
-        .map(|o| {
-            let mut v: Vec<(u64, usize)> = t
-                .runs_of(o)
+/// (end, run) of every Ready run, per object, sorted: object `o`'s are
+/// `ends[offsets[o]..offsets[o + 1]]` (two allocations per trial, not one per object).
+struct ReadyEnds {
+    ends: Vec<(u64, usize)>,
+    offsets: Vec<usize>,
+}
+
+fn ready_ends(t: &Trace, objects: usize) -> ReadyEnds {
+    let mut ends = Vec::with_capacity(t.runs.len());
+    let mut offsets = Vec::with_capacity(objects + 1);
+    offsets.push(0);
+    for o in 0..objects {
+        let from = ends.len();
+        ends.extend(
+            t.runs_of(o)
                 .iter()
                 .filter(|&&r| t.runs[r].outcome == Outcome::Ready)
-                .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r)))
-                .collect();
-            v.sort_unstable();
-            v
-        })
-        .collect()
+                .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r))),
+        );
+        ends[from..].sort_unstable();
+        offsets.push(ends.len());
+    }
+    ReadyEnds { ends, offsets }
 }
 
 /// Latest time ≤ `by` at which `o` became Ready (end of a Ready run).
 fn last_ready_before(w: &Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize)> {
-    let v = &w.ready_ends[o];
+    let r = &w.ready_ends;
+    let v = &r.ends[r.offsets[o]..r.offsets[o + 1]];
     let i = v.partition_point(|x| x.0 <= by);
     i.checked_sub(1).map(|i| v[i])
 }
