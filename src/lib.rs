@@ -49,6 +49,9 @@
 //! // apps now finds infra Ready at its 25.75s poll (0.75 + 5·5): 26.75s, 5s faster.
 //! assert_eq!(cmp.p50.change_ms, Some(-5_000));
 //! ```
+
+// No unsafe code anywhere in the library (the binary has none either).
+#![forbid(unsafe_code)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod advise;

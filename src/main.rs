@@ -1,5 +1,7 @@
 //! The `fluxsim` binary: a thin layer over the library.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() -> std::process::ExitCode {
