@@ -2,7 +2,7 @@
 //! bootstrap beside the prediction.
 
 use super::args::McArgs;
-use super::common::{emit, fail};
+use super::common::{emit, fail, read_capped};
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::build;
 use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
@@ -51,19 +51,13 @@ pub struct CalibrateArgs {
 const MAX_DUMP_BYTES: u64 = 512 << 20;
 
 /// Reads one dump, refusing files over [`MAX_DUMP_BYTES`] (so `/dev/zero` cannot exhaust memory).
-fn read_capped(p: &str) -> Result<String, ExitCode> {
-    use std::io::Read as _;
-    let f = std::fs::File::open(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
-    let mut buf = Vec::new();
-    f.take(MAX_DUMP_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
-    if buf.len() as u64 > MAX_DUMP_BYTES {
-        return Err(fail(format!(
+fn read_dump(p: &str) -> Result<String, ExitCode> {
+    let buf = read_capped(p, MAX_DUMP_BYTES, || {
+        format!(
             "`{p}` is larger than {} MiB: dump one namespace or a shorter log window",
             MAX_DUMP_BYTES >> 20
-        )));
-    }
+        )
+    })?;
     String::from_utf8(buf).map_err(|_| {
         fail(format!(
             "`{p}` is not UTF-8 text: give the JSON kubectl printed, or the controller's log"
@@ -74,7 +68,7 @@ fn read_capped(p: &str) -> Result<String, ExitCode> {
 pub(crate) fn read_dumps(paths: &[String]) -> Result<Input, ExitCode> {
     let mut input = Input::default();
     for p in paths {
-        let text = read_capped(p)?;
+        let text = read_dump(p)?;
         calibrate::load::read(&mut input, p, &text).map_err(fail)?;
     }
     Ok(input)

@@ -155,6 +155,25 @@ impl Progress {
     }
 }
 
+/// Reads file `p`, refusing one over `max` bytes (so `/dev/zero` cannot exhaust memory) with
+/// the line `too_big` gives.
+pub fn read_capped(
+    p: &str,
+    max: u64,
+    too_big: impl FnOnce() -> String,
+) -> Result<Vec<u8>, ExitCode> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
+    if buf.len() as u64 > max {
+        return Err(fail(too_big()));
+    }
+    Ok(buf)
+}
+
 /// Checks Monte Carlo settings against the limits before loading anything heavy.
 pub fn check_mc(m: &Model, seed: u64, trials: u64, threads: usize) -> Result<(), ExitCode> {
     McConfig {

@@ -1,8 +1,7 @@
 //! `fluxsim merge`: joins the partial results of a sharded `fluxsim mc` run into its report.
 
-use super::common::{check_outputs, fail, write_outputs, CmdResult};
+use super::common::{check_outputs, fail, read_capped, write_outputs, CmdResult};
 use fluxsim::report::partial::{merge, read_partial, Partial};
-use std::io::Read as _;
 use std::process::ExitCode;
 
 /// Largest partial result file read (a 10-million-trial shard is about 100 MB).
@@ -24,16 +23,15 @@ pub struct Args {
 }
 
 fn read(p: &str) -> Result<Partial, ExitCode> {
-    let f = std::fs::File::open(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
-    let mut text = String::new();
-    f.take(MAX_PART_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
-    if text.len() as u64 > MAX_PART_BYTES {
-        return Err(fail(format!(
-            "`{p}` is larger than 2 GiB: it is not a partial result of `fluxsim mc --shard`"
-        )));
-    }
+    let bytes = read_capped(p, MAX_PART_BYTES, || {
+        format!("`{p}` is larger than 2 GiB: it is not a partial result of `fluxsim mc --shard`")
+    })?;
+    // The message `read_to_string` gave before the capped read was shared.
+    let text = String::from_utf8(bytes).map_err(|_| {
+        fail(format!(
+            "cannot read `{p}`: stream did not contain valid UTF-8"
+        ))
+    })?;
     read_partial(&text, p).map_err(fail)
 }
 
