@@ -250,11 +250,7 @@ impl McReport {
                 m.is_none().to_string(),
             ])?;
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))?;
-        String::from_utf8(bytes)
-            .map_err(|e| csv::Error::from(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+        super::csv_text(w)
     }
 
     /// Human summary.
