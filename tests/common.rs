@@ -41,3 +41,26 @@ pub fn errors(yaml: &str) -> String {
         },
     }
 }
+
+/// Runs the `fluxsim` binary: (exit code, stdout, stderr).
+pub fn cli(args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Writes `body` to file `name` in a temporary folder of this test binary
+/// (`fluxsim-TAG-PID`) and returns its path.
+pub fn temp_file(tag: &str, name: &str, body: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("fluxsim-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}

@@ -2,27 +2,10 @@
 //! and no panic (SPEC "Scenario files").
 
 mod common;
-use common::errors;
-use std::process::Command;
-
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::{cli, errors, temp_file};
 
 fn write(name: &str, body: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("fluxsim-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p.display().to_string()
+    temp_file("errors", name, body)
 }
 
 #[test]

@@ -152,11 +152,7 @@ fn cli(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 }
 
 fn tmp(name: &str, body: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("fluxsim-hardening-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p.display().to_string()
+    common::temp_file("hardening", name, body)
 }
 
 const OK: &str = "kustomizations:\n  - name: a\n";
