@@ -73,9 +73,9 @@ pub fn waited_on(m: &Model, objects: &[ObjectId]) -> Vec<String> {
     GuessIndex::of(m).waited_on(objects)
 }
 
-/// The guessed workloads each object waits for: what [`waited_on`] and [`named_in`] need of
-/// a model, kept without it (a Monte Carlo shard's partial result carries it, so `merge`
-/// can say what a verdict rests on without the scenario).
+/// The guessed workloads each object waits for: what [`waited_on`] and
+/// [`GuessIndex::named_in`] need of a model, kept without it (a Monte Carlo shard's partial
+/// result carries it, so `merge` can say what a verdict rests on without the scenario).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuessIndex {
     /// Guessed workloads: (workload id, name as reports give it), in id order.
@@ -191,12 +191,6 @@ impl GuessIndex {
     }
 }
 
-/// Guessed workloads named in `texts` (stuck chains and root causes).
-#[must_use]
-pub fn named_in<'a>(m: &Model, texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    GuessIndex::of(m).named_in(texts)
-}
-
 /// The objects named (by [`crate::model::FluxObject::display`]) in `names`.
 #[must_use]
 pub fn objects_named<'a>(m: &Model, names: impl IntoIterator<Item = &'a str>) -> Vec<ObjectId> {
@@ -227,24 +221,14 @@ pub fn for_run(
         .iter()
         .flat_map(|s| s.chain.iter().chain(std::iter::once(&s.root_cause)))
         .map(String::as_str);
-    let stuck = rests_on("stuck root cause", named_in(m, texts));
-    let time = critical.and_then(|c| rests_on("makespan", waited_on(m, c)));
+    let index = GuessIndex::of(m);
+    let stuck = rests_on("stuck root cause", index.named_in(texts));
+    let time = critical.and_then(|c| rests_on("makespan", index.waited_on(c)));
     time.into_iter().chain(stuck).collect()
 }
 
 /// Criticality from which an object counts as on the p95's critical path.
 pub const CRITICAL_SHARE: f64 = 0.05;
-
-/// What Monte Carlo verdicts rest on (see [`GuessIndex::for_mc`]).
-#[must_use]
-pub fn for_mc(
-    m: &Model,
-    critical: &[u64],
-    trials: u64,
-    stuck_roots: &[(String, u64)],
-) -> Vec<RestsOn> {
-    GuessIndex::of(m).for_mc(critical, trials, stuck_roots)
-}
 
 /// What a paired comparison rests on: the guessed workloads of the objects whose Ready time
 /// moved (named as `Kind/ns/name` in `moved`), on either side, and of the pre-Flux phases.
