@@ -1,7 +1,7 @@
 //! The record of what happened in one run: every reconcile with its phases, cause and outcome,
 //! workload status changes, and the final state. No analysis here.
 
-use crate::model::{ObjKind, ObjectId, SourceId, WorkloadId};
+use crate::model::{ObjKind, ObjectId, PerObject, PerSource, PerWorkload, SourceId, WorkloadId};
 use serde::Serialize;
 
 /// Why a work-queue entry existed: the constraint that released a reconcile (critical path).
@@ -261,13 +261,13 @@ pub struct Trace {
     /// Offsets into `run_index`, one more than there are objects.
     pub run_offsets: Vec<usize>,
     /// First Ready time per object.
-    pub ready_ms: Vec<Option<u64>>,
+    pub ready_ms: PerObject<Option<u64>>,
     /// Artifact time per source.
-    pub source_ready_ms: Vec<Option<u64>>,
+    pub source_ready_ms: PerSource<Option<u64>>,
     /// Per workload at the end.
-    pub workloads: Vec<WorkloadEnd>,
+    pub workloads: PerWorkload<WorkloadEnd>,
     /// Per object at the end.
-    pub objects: Vec<ObjectEnd>,
+    pub objects: PerObject<ObjectEnd>,
     /// Makespan: when the last object first became Ready; None when stuck.
     pub makespan_ms: Option<u64>,
     /// Time the simulation stopped.
@@ -275,14 +275,15 @@ pub struct Trace {
     /// Events handled by the engine.
     pub events: u64,
     /// Controller of each object (for reports).
-    pub kinds: Vec<ObjKind>,
+    pub kinds: PerObject<ObjKind>,
 }
 
 impl Trace {
     /// The runs of object `o`, in start order.
     #[must_use]
     pub fn runs_of(&self, o: ObjectId) -> &[usize] {
-        match (self.run_offsets.get(o), self.run_offsets.get(o + 1)) {
+        let i = o.index();
+        match (self.run_offsets.get(i), self.run_offsets.get(i + 1)) {
             (Some(a), Some(b)) => &self.run_index[*a..*b],
             _ => &[],
         }
@@ -292,7 +293,7 @@ impl Trace {
     pub fn index_runs(&mut self, objects: usize) {
         let mut offsets = vec![0usize; objects + 1];
         for r in &self.runs {
-            offsets[r.object + 1] += 1;
+            offsets[r.object.index() + 1] += 1;
         }
         for i in 0..objects {
             offsets[i + 1] += offsets[i];
@@ -300,8 +301,9 @@ impl Trace {
         let mut next = offsets.clone();
         let mut index = vec![0usize; self.runs.len()];
         for (i, r) in self.runs.iter().enumerate() {
-            index[next[r.object]] = i;
-            next[r.object] += 1;
+            let o = r.object.index();
+            index[next[o]] = i;
+            next[o] += 1;
         }
         self.run_index = index;
         self.run_offsets = offsets;
@@ -317,7 +319,7 @@ pub struct TrialSummary {
     /// Makespan (None: stuck).
     pub makespan_ms: Option<u64>,
     /// First Ready time per object.
-    pub ready_ms: Vec<Option<u64>>,
+    pub ready_ms: PerObject<Option<u64>>,
     /// Objects on the critical path.
     pub critical: Vec<ObjectId>,
     /// Critical-path ms per category.

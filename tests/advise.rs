@@ -2,6 +2,7 @@
 //! hand-computed effects, and an edge whose removal breaks a `needs` is never called safe.
 
 use fluxsim::advise::{advise, Advice, AdviseConfig, Kind, Only};
+use fluxsim::model::TiSlice;
 use fluxsim::scenario::parse;
 
 fn run(yaml: &str, only: Only) -> Advice {
@@ -83,7 +84,7 @@ kustomizations:
 ";
     // Screened as a critical edge (both objects on the critical path), it is unsafe.
     let m = fluxsim::model::build(&parse(yaml, "planted.yaml").unwrap()).unwrap();
-    let cands = fluxsim::advise::candidates::candidates(&m, &[1.0, 1.0]);
+    let cands = fluxsim::advise::candidates::candidates(&m, TiSlice::from_ref(&[1.0, 1.0]));
     let c = cands
         .iter()
         .find(|c| {

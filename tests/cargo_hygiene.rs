@@ -2,8 +2,13 @@
 
 use std::process::Command;
 
-fn version(v: &str) -> Vec<u32> {
-    v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+/// `1.90` and `1.90.0` are the same version: missing parts count as 0.
+fn version(v: &str) -> [u32; 3] {
+    let mut out = [0; 3];
+    for (o, p) in out.iter_mut().zip(v.split('.')) {
+        *o = p.parse().unwrap_or(0);
+    }
+    out
 }
 
 #[test]

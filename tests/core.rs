@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use fluxsim::model::ObjectId;
 use fluxsim::trace::{FailWhy, Outcome};
 
 const CHAIN: &str = include_str!("fixtures/chain.yaml");
@@ -76,8 +77,8 @@ fn wait_holds_the_worker() {
 fn health_timeout_retries_after_retry_interval_with_default_timeout() {
     let yaml = "kustomizations:\n  - name: x\n    interval: 2m\n    wait: true\n    apply: 1s\n    resources:\n      - {kind: Deployment, name: x, namespace: default, ready: 200s}\n";
     let (m, out) = run(yaml);
-    assert_eq!(m.objects[0].timeout, 90_000);
-    assert_eq!(m.objects[0].retry_interval, 120_000);
+    assert_eq!(m.objects[ObjectId::new(0)].timeout, 90_000);
+    assert_eq!(m.objects[ObjectId::new(0)].retry_interval, 120_000);
     let r = runs_of(&m, &out, "x");
     assert!(matches!(
         r[1].outcome,
@@ -99,9 +100,12 @@ fn timeout_defaults() {
     assert_eq!(kustomization_timeout(600_000, Some(10_000)), 30_000); // raised to 30s
     assert_eq!(kustomization_timeout(600_000, Some(120_000)), 120_000);
     let m = model("kustomizations:\n  - name: x\n");
-    assert!(!m.objects[0].wait, "SPEC R9: wait defaults to false");
-    assert_eq!(m.objects[0].interval, 600_000);
-    assert_eq!(m.objects[0].retry_interval, 600_000);
+    assert!(
+        !m.objects[ObjectId::new(0)].wait,
+        "SPEC R9: wait defaults to false"
+    );
+    assert_eq!(m.objects[ObjectId::new(0)].interval, 600_000);
+    assert_eq!(m.objects[ObjectId::new(0)].retry_interval, 600_000);
 }
 
 // SPEC R7: `apps` holds a ClusterIssuer whose CRD is applied by `crds`, which depends on
@@ -148,7 +152,7 @@ kustomizations:
     assert_eq!(ready(&m, &out, "crds"), Some(33_750));
     assert_eq!(a[2].start_ms, 61_750);
     assert_eq!(ready(&m, &out, "apps"), Some(62_750));
-    let web = m.workloads.iter().position(|w| w.name == "web").unwrap();
+    let web = m.workloads.position(|w| w.name == "web").unwrap();
     assert_eq!(out.trace.workloads[web].applied_ms, Some(62_750));
 }
 

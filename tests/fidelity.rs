@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use fluxsim::model::SourceId;
 use fluxsim::trace::{Cause, Outcome};
 
 // SPEC R0, R2: a delayed work-queue entry takes its place in the order when its add is made.
@@ -195,7 +196,7 @@ fn r5_missing_source_object_retries_after_retry_interval_and_the_watch_rescues_i
     assert_eq!(r[2].outcome, Outcome::ArtifactNotReady);
     assert_eq!(r[3].outcome, Outcome::ArtifactNotReady);
     assert!(matches!(r[4].cause, Cause::SourceArrived { .. }));
-    assert_eq!(out.trace.source_ready_ms[1], Some(160_750));
+    assert_eq!(out.trace.source_ready_ms[SourceId::new(1)], Some(160_750));
     assert_eq!(ready(&m, &out, "apps"), Some(161_750));
 }
 

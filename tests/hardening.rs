@@ -381,8 +381,8 @@ fn many_needs_resolve_in_linear_time() {
     }
     let m = common::model(&y);
     assert_eq!(m.workloads.len(), n);
-    let last = m.workloads.iter().position(|w| w.name == "d19999").unwrap();
-    let prev = m.workloads.iter().position(|w| w.name == "d19998").unwrap();
+    let last = m.workloads.position(|w| w.name == "d19999").unwrap();
+    let prev = m.workloads.position(|w| w.name == "d19998").unwrap();
     assert_eq!(m.workloads[last].needs, vec![prev]);
 }
 

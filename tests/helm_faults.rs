@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use fluxsim::model::SourceId;
 use fluxsim::trace::Outcome;
 
 fn hr(retries: &str) -> String {
@@ -106,7 +107,7 @@ fn git_outage_delays_first_apply_to_computed_time() {
     let y = "bootstrap:\n  - {kind: Deployment, name: flux, namespace: flux-system, ready: 60s}\nsources:\n  - {name: flux-system, fetch: 2s}\nkustomizations:\n  - name: a\n    apply: 1s\nfaults:\n  - {type: outage, target: git, from: 60s, to: 180s}\n";
     let (m, out) = run(y);
     assert_eq!(out.trace.flux_start_ms, 60_000);
-    assert_eq!(out.trace.source_ready_ms[0], Some(253_250));
+    assert_eq!(out.trace.source_ready_ms[SourceId::new(0)], Some(253_250));
     assert_eq!(ready(&m, &out, "a"), Some(254_250));
 }
 

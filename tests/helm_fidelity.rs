@@ -66,7 +66,7 @@ fn r12_webhook_rejection_with_default_remediation_stalls() {
         }
     ));
     assert_eq!(ready(&m, &out, "wh"), Some(45_500));
-    let d = m.workloads.iter().position(|w| w.name == "app").unwrap();
+    let d = m.workloads.position(|w| w.name == "app").unwrap();
     assert_eq!(out.trace.workloads[d].ready_ms, Some(10_500));
     let s = out
         .stuck
@@ -150,8 +150,7 @@ fn last_failure_case(remediate: bool) -> String {
 #[test]
 fn r12_remediate_last_failure_uninstalls_before_stalling() {
     let (m, out) = run(&last_failure_case(true));
-    let wl =
-        |m: &fluxsim::model::Model, n: &str| m.workloads.iter().position(|w| w.name == n).unwrap();
+    let wl = |m: &fluxsim::model::Model, n: &str| m.workloads.position(|w| w.name == n).unwrap();
     let last = *runs_of(&m, &out, "base").last().unwrap();
     assert!(matches!(last.outcome, Outcome::Stalled { .. }));
     assert_eq!(last.end_ms, Some(35_500));

@@ -165,7 +165,7 @@ fn scenario(seed: u64, n_ks: usize, n_hr: usize, shape: Shape, n_faults: usize) 
 }
 
 fn deps_ready_first(m: &Model, out: &RunOutput) -> Result<(), String> {
-    for (o, obj) in m.objects.iter().enumerate() {
+    for (o, obj) in m.objects.iter_enumerated() {
         let Some(t) = out.trace.ready_ms[o] else {
             continue;
         };

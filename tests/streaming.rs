@@ -81,7 +81,7 @@ fn histogram_percentiles_are_within_the_stated_error() {
         sketch.add(i as u64, t);
     }
     let ps = [0.5, 0.9, 0.95];
-    for o in 0..n {
+    for o in (0..n).map(fluxsim::model::ObjectId::new) {
         let (e, s) = (
             exact.ready_percentiles(o, &ps),
             sketch.ready_percentiles(o, &ps),

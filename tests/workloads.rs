@@ -45,7 +45,7 @@ fn an_earlier_add_replaces_the_pending_entry() {
 fn needs_crash_loop_with_kubelet_backoff() {
     let y = "kustomizations:\n  - name: db\n    apply: 1s\n    resources:\n      - {kind: Deployment, name: db, namespace: default, ready: 45s}\n  - name: app\n    wait: true\n    apply: 1s\n    resources:\n      - {kind: Deployment, name: app, namespace: default, ready: 5s, needs: [db]}\n";
     let (m, out) = run(y);
-    let app = m.workloads.iter().position(|w| w.name == "app").unwrap();
+    let app = m.workloads.position(|w| w.name == "app").unwrap();
     let w = &out.trace.workloads[app];
     assert_eq!((w.starts, w.crashes, w.ready_ms), (4, 3, Some(76_750)));
     assert_eq!(ready(&m, &out, "app"), Some(76_750));

@@ -3,7 +3,7 @@
 
 use super::graph::{redundant_edges, Order};
 use crate::dist::Dist;
-use crate::model::{Model, ObjKind, ObjectId, Owner, Target};
+use crate::model::{Model, ObjKind, ObjectId, Owner, Target, TiSlice};
 use crate::scenario::edit::Edit;
 use crate::time::format_ms;
 use serde::Serialize;
@@ -131,9 +131,14 @@ fn round_minutes(ms: u64) -> u64 {
 }
 
 /// Removing redundant edges, and edges between objects that are both usually critical.
-fn edge_removals(m: &Model, order: &Order, criticality: &[f64], out: &mut Vec<Candidate>) {
+fn edge_removals(
+    m: &Model,
+    order: &Order,
+    criticality: &TiSlice<ObjectId, f64>,
+    out: &mut Vec<Candidate>,
+) {
     let redundant: BTreeSet<_> = redundant_edges(m).into_iter().collect();
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         for &b in &o.depends_on {
             let is_redundant = redundant.contains(&(a, b));
             let critical = criticality[a] >= 0.25 && criticality[b] >= 0.25;
@@ -234,7 +239,7 @@ fn leaf_waits(m: &Model, out: &mut Vec<Candidate>) {
             Target::Workload(_) => None,
         })
         .collect();
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         let parent_waits = o.parent.is_some_and(|p| m.objects[p].wait) && checked.contains(&a);
         if o.kind != ObjKind::Kustomization
             || !o.wait
@@ -304,7 +309,7 @@ fn timeouts(m: &Model, order: &Order, out: &mut Vec<Candidate>) {
             Owner::Bootstrap(_) => None,
         })
         .collect();
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         let slow = slowest_p95(m, a);
         match &o.helm {
             Some(h) => {
@@ -345,7 +350,7 @@ fn timeouts(m: &Model, order: &Order, out: &mut Vec<Candidate>) {
 
 /// Every candidate, edges first, in a stable order.
 #[must_use]
-pub fn candidates(m: &Model, criticality: &[f64]) -> Vec<Candidate> {
+pub fn candidates(m: &Model, criticality: &TiSlice<ObjectId, f64>) -> Vec<Candidate> {
     let order = Order::new(m);
     let mut out = vec![];
     edge_removals(m, &order, criticality, &mut out);

@@ -15,10 +15,10 @@ pub type Edge = (ObjectId, ObjectId);
 /// Event nodes: `A(x)` = 2x, when `x` has started its real work (applied, for a child: exists);
 /// `R(x)` = 2x + 1, when `x` is Ready.
 fn applied(x: ObjectId) -> usize {
-    2 * x
+    2 * x.index()
 }
 fn ready(x: ObjectId) -> usize {
-    2 * x + 1
+    2 * x.index() + 1
 }
 
 /// Ordering edges between events, deduplicated, in a stable order: a dependency's Ready comes
@@ -27,7 +27,7 @@ fn ready(x: ObjectId) -> usize {
 /// waits for it is Ready.
 fn order_edges(m: &Model, skip: Option<Edge>) -> BTreeSet<(usize, usize)> {
     let mut e = BTreeSet::new();
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         e.insert((applied(a), ready(a)));
         for &b in &o.depends_on {
             if skip != Some((a, b)) {
@@ -81,7 +81,7 @@ pub fn redundant_edges(m: &Model) -> Vec<Edge> {
         }
     }
     let mut out = vec![];
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         for &b in &o.depends_on {
             if !kept.contains(&(ready(b), applied(a))) {
                 out.push((a, b));
@@ -135,7 +135,7 @@ fn guards(m: &Model, r: WorkloadId) -> Vec<usize> {
             g.push(applied(ro));
         }
     }
-    for (p, o) in m.objects.iter().enumerate() {
+    for (p, o) in m.objects.iter_enumerated() {
         if o.health_checks.contains(&Target::Workload(r)) {
             g.push(ready(p));
         }
@@ -145,7 +145,7 @@ fn guards(m: &Model, r: WorkloadId) -> Vec<usize> {
 
 fn races(m: &Model, before: &[BTreeSet<usize>]) -> Vec<(WorkloadId, WorkloadId)> {
     let mut out = vec![];
-    for (w, wl) in m.workloads.iter().enumerate() {
+    for (w, wl) in m.workloads.iter_enumerated() {
         let Owner::Object(o) = wl.owner else { continue };
         for r in requirements(m, w) {
             if let Owner::Object(ro) = m.workloads[r].owner {
@@ -208,13 +208,13 @@ pub fn dependency_order(m: &Model) -> Vec<ObjectId> {
     for _ in &m.objects {
         g.add_node(());
     }
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         for &b in &o.depends_on {
-            g.add_edge(NodeIndex::new(b), NodeIndex::new(a), ());
+            g.add_edge(NodeIndex::new(b.index()), NodeIndex::new(a.index()), ());
         }
     }
     toposort(&g, None).map_or_else(
-        |_| (0..m.objects.len()).collect(),
-        |v| v.into_iter().map(NodeIndex::index).collect(),
+        |_| m.objects.keys().collect(),
+        |v| v.into_iter().map(|n| ObjectId::new(n.index())).collect(),
     )
 }

@@ -10,7 +10,7 @@ pub mod candidates;
 pub mod graph;
 
 use crate::analysis::compare::{compare, Comparison};
-use crate::model::{build, Model};
+use crate::model::{build, Model, PerObject};
 use crate::runner::{monte_carlo, McConfig, TrialSummary};
 use crate::scenario::edit::apply;
 use crate::scenario::{parse, Scenario};
@@ -126,8 +126,8 @@ fn stuck_ci(a: &[TrialSummary], b: &[TrialSummary]) -> f64 {
 
 /// Share of trials with each object on the critical path.
 #[allow(clippy::cast_precision_loss)]
-fn criticality(m: &Model, t: &[TrialSummary]) -> Vec<f64> {
-    let mut c = vec![0.0; m.objects.len()];
+fn criticality(m: &Model, t: &[TrialSummary]) -> PerObject<f64> {
+    let mut c: PerObject<f64> = vec![0.0; m.objects.len()].into();
     for s in t {
         for &o in &s.critical {
             c[o] += 1.0;

@@ -9,6 +9,7 @@
 //! number of objects, never from the split.
 
 use crate::analysis::sketch::LogHistogram;
+use crate::model::{ObjectId, PerObject};
 use crate::trace::{TrialSummary, N_CATEGORIES};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,9 +45,9 @@ impl ReadyMode {
 #[serde(rename_all = "snake_case")]
 pub enum ReadyTimes {
     /// Every value, per object (unsorted).
-    Exact(Vec<Vec<u64>>),
+    Exact(PerObject<Vec<u64>>),
     /// One histogram per object.
-    Sketch(Vec<LogHistogram>),
+    Sketch(PerObject<LogHistogram>),
 }
 
 /// What a set of trials adds up to. Build with [`McStats::new`], feed with [`McStats::add`]
@@ -60,9 +61,9 @@ pub struct McStats {
     /// Critical-path ms per category, summed over finished trials.
     pub category_ms: [u64; N_CATEGORIES],
     /// Per object: trials with it on the critical path.
-    pub critical: Vec<u64>,
+    pub critical: PerObject<u64>,
     /// Per object: trials in which it never became Ready.
-    pub never_ready: Vec<u64>,
+    pub never_ready: PerObject<u64>,
     /// Per object: Ready times.
     pub ready: ReadyTimes,
     /// Root causes of stuck trials, with counts.
@@ -79,11 +80,13 @@ impl McStats {
             first_trial: 0,
             makespans: vec![],
             category_ms: [0; N_CATEGORIES],
-            critical: vec![0; objects],
-            never_ready: vec![0; objects],
+            critical: vec![0; objects].into(),
+            never_ready: vec![0; objects].into(),
             ready: match mode {
-                ReadyMode::Exact => ReadyTimes::Exact(vec![vec![]; objects]),
-                ReadyMode::Sketch => ReadyTimes::Sketch(vec![LogHistogram::default(); objects]),
+                ReadyMode::Exact => ReadyTimes::Exact(vec![vec![]; objects].into()),
+                ReadyMode::Sketch => {
+                    ReadyTimes::Sketch(vec![LogHistogram::default(); objects].into())
+                }
             },
             stuck_roots: BTreeMap::new(),
             events: 0,
@@ -120,7 +123,7 @@ impl McStats {
         for &o in &t.critical {
             self.critical[o] += 1;
         }
-        for (o, r) in t.ready_ms.iter().enumerate() {
+        for (o, r) in t.ready_ms.iter_enumerated() {
             match (r, &mut self.ready) {
                 (None, _) => self.never_ready[o] += 1,
                 (Some(v), ReadyTimes::Exact(e)) => e[o].push(*v),
@@ -182,14 +185,14 @@ impl McStats {
     /// Object `o`'s nearest-rank Ready percentiles `ps` over all trials (never-Ready trials
     /// count as +∞, so a percentile among them is None). Exact, or within the histogram's error.
     #[must_use]
-    pub fn ready_percentiles(&self, o: usize, ps: &[f64]) -> Vec<Option<u64>> {
+    pub fn ready_percentiles(&self, o: ObjectId, ps: &[f64]) -> Vec<Option<u64>> {
         self.ready_percentiles_of(o, self.trials(), ps)
     }
 
     /// Trials in which object `o` became Ready at or before `ms` (exact, or counting the
     /// histogram buckets whose middle is at or before `ms`).
     #[must_use]
-    pub fn ready_at_most(&self, o: usize, ms: i64) -> u64 {
+    pub fn ready_at_most(&self, o: ObjectId, ms: i64) -> u64 {
         let Ok(ms) = u64::try_from(ms) else {
             return 0;
         };
@@ -202,7 +205,7 @@ impl McStats {
     /// [`McStats::ready_percentiles`] over `n` trials (for statistics whose makespans were
     /// taken out).
     #[must_use]
-    pub fn ready_percentiles_of(&self, o: usize, n: u64, ps: &[f64]) -> Vec<Option<u64>> {
+    pub fn ready_percentiles_of(&self, o: ObjectId, n: u64, ps: &[f64]) -> Vec<Option<u64>> {
         if n == 0 {
             return vec![None; ps.len()];
         }
@@ -220,7 +223,7 @@ impl McStats {
     }
 }
 
-fn add_counts(a: &mut [u64], b: &[u64]) {
+fn add_counts(a: &mut PerObject<u64>, b: &PerObject<u64>) {
     for (x, y) in a.iter_mut().zip(b) {
         *x = x.saturating_add(*y);
     }
@@ -230,7 +233,7 @@ fn add_counts(a: &mut [u64], b: &[u64]) {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PairedStats {
     /// Object of A and its match in B.
-    pub pairs: Vec<(usize, usize)>,
+    pub pairs: Vec<(ObjectId, ObjectId)>,
     /// Per pair: sum of B − A over trials where both became Ready (ms).
     pub diff_sum_ms: Vec<i64>,
     /// Per pair: those trials.
@@ -240,7 +243,7 @@ pub struct PairedStats {
 impl PairedStats {
     /// Empty statistics over `pairs` (object of A, the same object in B).
     #[must_use]
-    pub fn new(pairs: Vec<(usize, usize)>) -> Self {
+    pub fn new(pairs: Vec<(ObjectId, ObjectId)>) -> Self {
         let n = pairs.len();
         PairedStats {
             pairs,
@@ -289,8 +292,8 @@ mod tests {
         per_category_ms[0] = makespan.unwrap_or(0) / 2;
         TrialSummary {
             makespan_ms: makespan,
-            ready_ms: ready.to_vec(),
-            critical,
+            ready_ms: ready.to_vec().into(),
+            critical: critical.into_iter().map(ObjectId::new).collect(),
             per_category_ms,
             stuck_root: makespan.is_none().then(|| "b waits".to_string()),
             events: 10,
@@ -315,14 +318,14 @@ mod tests {
         assert_eq!(st.makespans, vec![Some(100), None, Some(300), Some(200)]);
         // Finished trials only: (100 + 300 + 200) / 2.
         assert_eq!(st.category_ms[0], 300);
-        assert_eq!(st.critical, vec![2, 3]);
-        assert_eq!(st.never_ready, vec![1, 0]);
+        assert_eq!(st.critical.raw, vec![2, 3]);
+        assert_eq!(st.never_ready.raw, vec![1, 0]);
         assert_eq!(st.stuck_roots.get("b waits"), Some(&1));
         assert_eq!(st.events, 40);
         // Object 0 over 4 trials: 10, 20, 30, never. p50: rank ⌈0.5·4⌉ = 2 → 20;
         // p75: rank 3 → 30; p95: rank ⌈3.8⌉ = 4 falls on the never-Ready trial → None.
         assert_eq!(
-            st.ready_percentiles(0, &[0.5, 0.75, 0.95]),
+            st.ready_percentiles(ObjectId::new(0), &[0.5, 0.75, 0.95]),
             vec![Some(20), Some(30), None]
         );
     }

@@ -4,7 +4,7 @@
 
 use crate::analysis::accumulate::{McStats, PairedStats, ReadyMode};
 use crate::analysis::stats::{percentile, sort_with_stuck};
-use crate::model::Model;
+use crate::model::{Model, ObjectId, PerObject};
 use crate::rng::{name_hash, Purpose, TrialKey};
 use crate::trace::TrialSummary;
 use serde::Serialize;
@@ -174,16 +174,14 @@ pub fn compare(
 
 /// Each object of `ma` with the same object (by canonical name) in `mb`.
 #[must_use]
-pub fn pairs(ma: &Model, mb: &Model) -> Vec<(usize, usize)> {
-    let by_name: std::collections::HashMap<&str, usize> = mb
+pub fn pairs(ma: &Model, mb: &Model) -> Vec<(ObjectId, ObjectId)> {
+    let by_name: std::collections::HashMap<&str, ObjectId> = mb
         .objects
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .map(|(i, o)| (o.canonical.as_str(), i))
         .collect();
     ma.objects
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .filter_map(|(ia, o)| Some((ia, *by_name.get(o.canonical.as_str())?)))
         .collect()
 }
@@ -227,11 +225,11 @@ fn object_changes(
     sb: &McStats,
     paired: &PairedStats,
 ) -> Vec<ObjectChange> {
-    let p50 = |s: &McStats, o: usize| s.ready_percentiles(o, &[0.5])[0];
-    let mut in_b = vec![false; mb.objects.len()];
+    let p50 = |s: &McStats, o: ObjectId| s.ready_percentiles(o, &[0.5])[0];
+    let mut in_b: PerObject<bool> = vec![false; mb.objects.len()].into();
     let mut objects = vec![];
     let mut next = paired.pairs.iter().enumerate().peekable();
-    for (ia, oa) in ma.objects.iter().enumerate() {
+    for (ia, oa) in ma.objects.iter_enumerated() {
         let mut change = ObjectChange {
             name: oa.display(),
             mean_change_ms: 0.0,
@@ -247,7 +245,7 @@ fn object_changes(
         }
         objects.push(change);
     }
-    for (ib, ob) in mb.objects.iter().enumerate().filter(|(i, _)| !in_b[*i]) {
+    for (ib, ob) in mb.objects.iter_enumerated().filter(|(i, _)| !in_b[*i]) {
         objects.push(ObjectChange {
             name: ob.display(),
             mean_change_ms: 0.0,

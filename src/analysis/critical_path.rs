@@ -2,7 +2,7 @@
 //! become Ready, at each step following the constraint that released it. The segments tile
 //! [0, makespan] exactly; each carries a category.
 
-use crate::model::{Model, ObjectId};
+use crate::model::{Model, ObjectId, PerObject};
 use crate::trace::{Cause, Outcome, Trace, N_CATEGORIES};
 use serde::Serialize;
 
@@ -158,7 +158,7 @@ fn ready_ends(t: &Trace, objects: usize) -> ReadyEnds {
     let mut ends = Vec::with_capacity(t.runs.len());
     let mut offsets = Vec::with_capacity(objects + 1);
     offsets.push(0);
-    for o in 0..objects {
+    for o in (0..objects).map(ObjectId::new) {
         let from = ends.len();
         ends.extend(
             t.runs_of(o)
@@ -175,7 +175,7 @@ fn ready_ends(t: &Trace, objects: usize) -> ReadyEnds {
 /// Latest time ≤ `by` at which `o` became Ready (end of a Ready run).
 fn last_ready_before(w: &Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize)> {
     let r = &w.ready_ends;
-    let v = &r.ends[r.offsets[o]..r.offsets[o + 1]];
+    let v = &r.ends[r.offsets[o.index()]..r.offsets[o.index() + 1]];
     let i = v.partition_point(|x| x.0 <= by);
     i.checked_sub(1).map(|i| v[i])
 }
@@ -184,7 +184,9 @@ fn last_ready_before(w: &Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize
 #[must_use]
 pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
     let makespan = t.makespan_ms?;
-    let last = (0..m.objects.len())
+    let last = m
+        .objects
+        .keys()
         .filter(|o| t.ready_ms[*o] == Some(makespan))
         .max_by_key(|o| {
             // Among ties, the one whose Ready run was recorded last.
@@ -258,7 +260,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
     w.seg(0, Category::PreFlux, None);
     w.segs.reverse();
     let mut objects = vec![];
-    let mut seen = vec![false; m.objects.len()];
+    let mut seen: PerObject<bool> = vec![false; m.objects.len()].into();
     for s in &w.segs {
         if let Some(o) = s.object {
             if !std::mem::replace(&mut seen[o], true) {

@@ -9,7 +9,7 @@
 //! does not read charts), so reports name it through its HelmRelease, never as an object of
 //! its own that may not exist.
 
-use crate::model::{Model, ObjectId, Owner, Target, WorkloadId};
+use crate::model::{Model, ObjectId, Owner, PerObject, Target, TiSlice, WorkloadId};
 use serde::{Deserialize, Serialize};
 
 /// The guessed readiness profiles one verdict rests on.
@@ -84,7 +84,7 @@ pub struct GuessIndex {
     pub bootstrap: Vec<WorkloadId>,
     /// Per object: the guessed workloads it waits for (what it applies and waits for, its
     /// health-check targets). Empty when the scenario has no guessed profile.
-    pub waits: Vec<Vec<WorkloadId>>,
+    pub waits: PerObject<Vec<WorkloadId>>,
 }
 
 impl GuessIndex {
@@ -92,14 +92,16 @@ impl GuessIndex {
     #[must_use]
     pub fn of(m: &Model) -> Self {
         let guessed = |w: &WorkloadId| m.workloads[*w].guessed;
-        let names: Vec<(WorkloadId, String)> = (0..m.workloads.len())
+        let names: Vec<(WorkloadId, String)> = m
+            .workloads
+            .keys()
             .filter(guessed)
             .map(|w| (w, display_name(m, w)))
             .collect();
         if names.is_empty() {
             return GuessIndex::default();
         }
-        let mut waits: Vec<Vec<WorkloadId>> = m
+        let mut waits: PerObject<Vec<WorkloadId>> = m
             .objects
             .iter()
             .map(|ob| {
@@ -113,7 +115,7 @@ impl GuessIndex {
                     .collect()
             })
             .collect();
-        for (w, wl) in m.workloads.iter().enumerate() {
+        for (w, wl) in m.workloads.iter_enumerated() {
             if let Owner::Object(o) = wl.owner {
                 let ob = &m.objects[o];
                 if wl.guessed && (ob.helm.is_some() || ob.wait) {
@@ -173,11 +175,12 @@ impl GuessIndex {
     #[allow(clippy::cast_precision_loss)]
     pub fn for_mc(
         &self,
-        critical: &[u64],
+        critical: &TiSlice<ObjectId, u64>,
         trials: u64,
         stuck_roots: &[(String, u64)],
     ) -> Vec<RestsOn> {
-        let on_path: Vec<ObjectId> = (0..critical.len())
+        let on_path: Vec<ObjectId> = critical
+            .keys()
             .filter(|o| trials > 0 && critical[*o] as f64 / trials as f64 >= CRITICAL_SHARE)
             .collect();
         let time = (!on_path.is_empty())
@@ -195,7 +198,8 @@ impl GuessIndex {
 #[must_use]
 pub fn objects_named<'a>(m: &Model, names: impl IntoIterator<Item = &'a str>) -> Vec<ObjectId> {
     let names: Vec<&str> = names.into_iter().collect();
-    (0..m.objects.len())
+    m.objects
+        .keys()
         .filter(|o| names.contains(&m.objects[*o].display().as_str()))
         .collect()
 }

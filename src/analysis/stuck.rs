@@ -92,8 +92,8 @@ impl<'a> Ex<'a> {
     }
     fn idx(&self, n: Node) -> usize {
         match n {
-            Node::Obj(o) => o,
-            Node::Wl(w) => self.m.objects.len() + w,
+            Node::Obj(o) => o.index(),
+            Node::Wl(w) => self.m.objects.len() + w.index(),
         }
     }
     fn wname(&self, w: WorkloadId) -> String {
@@ -352,7 +352,7 @@ impl<'a> Ex<'a> {
         }
         if e.applied_ms.is_none() {
             return match wd.owner {
-                Owner::Object(o) if self.on_path[o] => Step::end(format!(
+                Owner::Object(o) if self.on_path[o.index()] => Step::end(format!(
                     "{name} is applied by {} in the same stage as the object whose dry-run needs it: the all-or-nothing dry-run never applies it; move it to a Kustomization that this one depends on",
                     self.oname(o)
                 )),
@@ -492,7 +492,8 @@ impl<'a> Ex<'a> {
 #[must_use]
 pub fn explain(m: &Model, t: &Trace) -> Vec<StuckObject> {
     let mut ex = Ex::new(m, t);
-    (0..m.objects.len())
+    m.objects
+        .keys()
         .filter(|o| t.ready_ms[*o].is_none())
         .map(|o| ex.entry(o))
         .collect()
@@ -502,8 +503,8 @@ pub fn explain(m: &Model, t: &Trace) -> Vec<StuckObject> {
 /// records), without building every entry.
 #[must_use]
 pub fn first_root_cause(m: &Model, t: &Trace) -> Option<String> {
-    let o = (0..m.objects.len()).find(|o| t.ready_ms[*o].is_none())?;
+    let o = m.objects.keys().find(|o| t.ready_ms[*o].is_none())?;
     let mut ex = Ex::new(m, t);
     ex.walk(Node::Obj(o));
-    Some(ex.roots[o].clone().flatten().unwrap_or_default())
+    Some(ex.roots[o.index()].clone().flatten().unwrap_or_default())
 }

@@ -139,8 +139,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
 fn fit_workloads(m: &Model, input: &Input, c: &mut Calibration) {
     let by_key: BTreeMap<&str, WorkloadId> = m
         .workloads
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .map(|(i, w)| (w.canonical.as_str(), i))
         .collect();
     for (key, (samples, restarts, not_ready, files)) in readiness_samples(input) {

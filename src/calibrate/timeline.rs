@@ -14,7 +14,7 @@ fn key(o: &ObjRec) -> String {
 }
 
 fn find(m: &Model, k: &str) -> Option<ObjectId> {
-    m.objects.iter().position(|o| o.canonical == k)
+    m.objects.position(|o| o.canonical == k)
 }
 
 /// Kustomization apply from its log: `All dependencies are ready` (or `Reconciliation finished
@@ -340,7 +340,7 @@ fn place_object(observed: i64, st: &McStats, o: ObjectId) -> Option<Placement> {
     if n == 0 {
         return None;
     }
-    if o >= st.never_ready.len() {
+    if o >= st.never_ready.next_key() {
         // Not in this model: never Ready in any trial.
         return place(observed, &[None]);
     }

@@ -8,20 +8,20 @@
 //! ([`World::fast`] off runs the full scan; tests compare the two).
 
 use super::{KStatus, World};
-use crate::model::{ObjKind, ObjectId, Target, WClass};
+use crate::model::{ObjKind, ObjectId, PerObject, Target, WClass};
 
 /// Per trial: the indices of each object's health targets that can be Failed, found once.
 #[derive(Debug, Default)]
 pub(crate) struct HealthCache {
     /// Per object: (start, len) in `failable`, or `None` before its first scan.
-    span: Vec<Option<(u32, u32)>>,
+    span: PerObject<Option<(u32, u32)>>,
     failable: Vec<u32>,
 }
 
 impl HealthCache {
     pub(crate) fn new(objects: usize) -> Self {
         HealthCache {
-            span: vec![None; objects],
+            span: vec![None; objects].into(),
             failable: Vec::new(),
         }
     }

@@ -232,7 +232,7 @@ impl World<'_> {
             .iter()
             .copied()
             .find(|w| self.wl_kstatus(*w, now) != KStatus::Current)
-            .unwrap_or(0);
+            .unwrap_or_default();
         self.hr_fail_after_release(o, FailWhy::HealthTimeoutWorkload { workload: w }, s);
     }
 

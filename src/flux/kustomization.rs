@@ -5,7 +5,7 @@ use super::{
     Ev, KStatus, Step, World, ARTIFACT_REQUEUE_MS, HEALTH_POLL_MS, STAGE_POLL_MS, STAGE_TIMEOUT_MS,
 };
 use crate::engine::Scheduler;
-use crate::model::{ObjectId, Target};
+use crate::model::{ObjectId, Target, WorkloadId};
 use crate::rng::Purpose;
 use crate::trace::{Cause, FailWhy, Outcome};
 
@@ -148,7 +148,7 @@ impl World<'_> {
                 if now >= started + STAGE_TIMEOUT_MS {
                     let w = match t {
                         Target::Workload(w) => *w,
-                        Target::Object(_) => 0,
+                        Target::Object(_) => WorkloadId::default(),
                     };
                     self.ks_fail(
                         o,

@@ -12,7 +12,9 @@ mod source;
 mod workload;
 
 use crate::engine::{Engine, Handler, Scheduler, TimedQueue};
-use crate::model::{Model, ObjKind, ObjectId, SourceId, Target, WorkloadId};
+use crate::model::{
+    Model, ObjKind, ObjectId, PerObject, PerSource, PerWorkload, SourceId, Target, WorkloadId,
+};
 use crate::rng::{Purpose, TrialKey};
 use crate::time::SimTime;
 use crate::trace::{Cause, ObjectEnd, Outcome, Run, Trace, WorkloadEnd};
@@ -162,12 +164,12 @@ pub enum KStatus {
 pub(crate) struct World<'m> {
     pub(crate) m: &'m Model,
     pub(crate) key: TrialKey,
-    pub(crate) obj: Vec<ObjState>,
-    pub(crate) wl: Vec<WlState>,
-    pub(crate) src_ready: Vec<Option<u64>>,
+    pub(crate) obj: PerObject<ObjState>,
+    pub(crate) wl: PerWorkload<WlState>,
+    pub(crate) src_ready: PerSource<Option<u64>>,
     /// The source object exists (declared at start, or applied by its creator, R5).
-    pub(crate) src_exists: Vec<bool>,
-    pub(crate) src_fail_n: Vec<u32>,
+    pub(crate) src_exists: PerSource<bool>,
+    pub(crate) src_fail_n: PerSource<u32>,
     pub(crate) ctl: [CtlState; 2],
     pub(crate) trace: Trace,
     pub(crate) remaining: usize,
@@ -207,16 +209,16 @@ impl<'m> World<'m> {
         World {
             m,
             key: TrialKey::new(seed, trial),
-            obj: vec![ObjState::default(); n],
-            wl: vec![WlState::default(); m.workloads.len()],
-            src_ready: vec![None; m.sources.len()],
-            src_exists: vec![false; m.sources.len()],
-            src_fail_n: vec![0; m.sources.len()],
+            obj: vec![ObjState::default(); n].into(),
+            wl: vec![WlState::default(); m.workloads.len()].into(),
+            src_ready: vec![None; m.sources.len()].into(),
+            src_exists: vec![false; m.sources.len()].into(),
+            src_fail_n: vec![0; m.sources.len()].into(),
             ctl: [mk(&m.kustomize), mk(&m.helm)],
             trace: Trace {
-                ready_ms: vec![None; n],
+                ready_ms: vec![None; n].into(),
                 runs: Vec::with_capacity(n * 6),
-                source_ready_ms: vec![None; m.sources.len()],
+                source_ready_ms: vec![None; m.sources.len()].into(),
                 kinds: m.objects.iter().map(|o| o.kind).collect(),
                 ..Trace::default()
             },
@@ -507,7 +509,7 @@ impl<'m> World<'m> {
     fn flux_start(&mut self, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         self.trace.flux_start_ms = now;
-        for i in 0..self.m.sources.len() {
+        for i in self.m.sources.keys() {
             if self.m.sources[i].created_by.is_none() {
                 self.source_create(i, s);
             }
@@ -530,7 +532,7 @@ impl<'m> World<'m> {
     fn restart(&mut self, k: ObjKind, down: u64, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         let c = ci(k);
-        for o in 0..self.m.objects.len() {
+        for o in self.m.objects.keys() {
             if self.m.objects[o].kind != k {
                 continue;
             }
@@ -584,7 +586,9 @@ impl<'m> World<'m> {
         } else {
             None
         };
-        self.trace.workloads = (0..self.wl.len())
+        self.trace.workloads = self
+            .wl
+            .keys()
             .map(|w| {
                 let st = &self.wl[w];
                 WorkloadEnd {
@@ -598,7 +602,9 @@ impl<'m> World<'m> {
                 }
             })
             .collect();
-        self.trace.objects = (0..self.obj.len())
+        self.trace.objects = self
+            .obj
+            .keys()
             .map(|o| {
                 let st = &self.obj[o];
                 ObjectEnd {

@@ -28,7 +28,7 @@ impl World<'_> {
 
     /// A workload was applied: if it is a source object, the source now exists.
     pub(crate) fn source_applied(&mut self, w: WorkloadId, s: &mut Scheduler<Ev>) {
-        for i in 0..self.m.sources.len() {
+        for i in self.m.sources.keys() {
             if self.m.sources[i].created_by == Some(w) {
                 self.source_create(i, s);
             }

@@ -83,7 +83,7 @@ impl World<'_> {
         st.crashes = 0;
         st.job_failures = 0;
         let now = s.now().0;
-        for x in 0..self.m.workloads.len() {
+        for x in self.m.workloads.keys() {
             let xs = &self.wl[x];
             let running = matches!(xs.status, WStatus::Ready | WStatus::Starting);
             if !running || xs.applied_at.is_none() || !self.m.workloads[x].needs.contains(&w) {

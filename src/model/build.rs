@@ -201,14 +201,14 @@ fn expect(c: &mut Ctx, raw: &RawScenario) -> Expect {
 }
 
 /// Each object's dependents, and the order objects are created in (by namespace, name, kind).
-fn orders(objects: &[FluxObject]) -> (Vec<Vec<ObjectId>>, Vec<ObjectId>) {
-    let mut dependents = vec![vec![]; objects.len()];
-    for (i, o) in objects.iter().enumerate() {
+fn orders(objects: &TiSlice<ObjectId, FluxObject>) -> (PerObject<Vec<ObjectId>>, Vec<ObjectId>) {
+    let mut dependents: PerObject<Vec<ObjectId>> = vec![vec![]; objects.len()].into();
+    for (i, o) in objects.iter_enumerated() {
         for d in &o.depends_on {
             dependents[*d].push(i);
         }
     }
-    let mut init_order: Vec<ObjectId> = (0..objects.len()).collect();
+    let mut init_order: Vec<ObjectId> = objects.keys().collect();
     init_order.sort_by(|a, b| {
         (&objects[*a].namespace, &objects[*a].name, objects[*a].kind).cmp(&(
             &objects[*b].namespace,

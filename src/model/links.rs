@@ -1,6 +1,6 @@
 //! Links resolved after every object is declared: which workload creates a source (R5).
 
-use super::types::{Owner, Source, Workload, WorkloadId};
+use super::types::{Owner, Source, SourceId, TiSlice, Workload, WorkloadId};
 
 /// Kinds of source objects a Kustomization can apply.
 pub const SOURCE_KINDS: [&str; 4] = ["GitRepository", "OCIRepository", "Bucket", "HelmRepository"];
@@ -9,8 +9,8 @@ pub const SOURCE_KINDS: [&str; 4] = ["GitRepository", "OCIRepository", "Bucket",
 /// `resources`) exists only from that apply on (R5). `find` gives the workload of exactly that
 /// kind, namespace and name.
 pub(crate) fn link_source_creators(
-    sources: &mut [Source],
-    workloads: &[Workload],
+    sources: &mut TiSlice<SourceId, Source>,
+    workloads: &TiSlice<WorkloadId, Workload>,
     find: impl Fn(&str, &str, &str) -> Option<WorkloadId>,
 ) {
     for src in sources.iter_mut() {

@@ -3,12 +3,78 @@
 
 use crate::dist::Dist;
 
-/// Index of a Kustomization or HelmRelease in [`Model::objects`].
-pub type ObjectId = usize;
-/// Index of a workload in [`Model::workloads`].
-pub type WorkloadId = usize;
-/// Index of a source in [`Model::sources`].
-pub type SourceId = usize;
+pub use typed_index_collections::{TiSlice, TiVec};
+
+/// Declares an index type: a `u32` newtype that only indexes its own [`TiVec`]s, so an object
+/// id cannot index the workloads by mistake. `Debug` and `Display` print the bare number.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(u32);
+
+        impl $name {
+            /// The id of the `i`-th element.
+            ///
+            /// # Panics
+            /// If `i` does not fit in 32 bits (inputs are capped far below that).
+            #[must_use]
+            #[inline]
+            pub fn new(i: usize) -> Self {
+                $name(u32::try_from(i).expect("fewer than 2^32 elements"))
+            }
+            /// The position this id stands for.
+            #[must_use]
+            #[inline]
+            pub const fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+        impl From<usize> for $name {
+            #[inline]
+            fn from(i: usize) -> Self {
+                $name::new(i)
+            }
+        }
+        impl From<$name> for usize {
+            #[inline]
+            fn from(id: $name) -> usize {
+                id.index()
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A Kustomization or HelmRelease: its place in [`Model::objects`].
+    ObjectId
+);
+id_type!(
+    /// A workload: its place in [`Model::workloads`].
+    WorkloadId
+);
+id_type!(
+    /// A source: its place in [`Model::sources`].
+    SourceId
+);
+
+/// Per-object values, indexed by [`ObjectId`].
+pub type PerObject<T> = TiVec<ObjectId, T>;
+/// Per-workload values, indexed by [`WorkloadId`].
+pub type PerWorkload<T> = TiVec<WorkloadId, T>;
+/// Per-source values, indexed by [`SourceId`].
+pub type PerSource<T> = TiVec<SourceId, T>;
 
 /// A controller's settings (R1, R3).
 #[derive(Clone, Debug, PartialEq)]
@@ -315,11 +381,11 @@ pub struct Model {
     /// helm-controller.
     pub helm: ControllerParams,
     /// Sources.
-    pub sources: Vec<Source>,
+    pub sources: PerSource<Source>,
     /// Kustomizations and HelmReleases.
-    pub objects: Vec<FluxObject>,
+    pub objects: PerObject<FluxObject>,
     /// Workloads.
-    pub workloads: Vec<Workload>,
+    pub workloads: PerWorkload<Workload>,
     /// Pre-Flux phase, in order.
     pub bootstrap: Vec<WorkloadId>,
     /// Faults.
@@ -329,7 +395,7 @@ pub struct Model {
     /// Budgets.
     pub expect: Expect,
     /// Reverse `dependsOn`.
-    pub dependents: Vec<Vec<ObjectId>>,
+    pub dependents: PerObject<Vec<ObjectId>>,
     /// Objects in (namespace, name) order: the initial work-queue order (R2).
     pub init_order: Vec<ObjectId>,
 }
@@ -338,7 +404,7 @@ impl Model {
     /// Finds an object by name (and kind, if given): `name`, `ns/name` or `Kind/ns/name`.
     #[must_use]
     pub fn find_object(&self, spec: &str) -> Option<ObjectId> {
-        self.objects.iter().position(|o| {
+        self.objects.position(|o| {
             o.name == spec
                 || format!("{}/{}", o.namespace, o.name) == spec
                 || o.canonical == spec

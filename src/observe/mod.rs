@@ -49,7 +49,9 @@ pub fn dumps(m: &Model, t: &Trace, seed: u64) -> Vec<(String, String)> {
         s.push('\n');
         s
     };
-    let objects: Vec<Value> = (0..m.objects.len())
+    let objects: Vec<Value> = m
+        .objects
+        .keys()
         .filter_map(|o| flux_object(m, t, c, o))
         .collect();
     vec![

@@ -108,7 +108,7 @@ fn object_events(m: &Model, t: &Trace, c: Clock, o: ObjectId, out: &mut Vec<(u64
 #[must_use]
 pub fn events(m: &Model, t: &Trace, c: Clock) -> Vec<Value> {
     let mut out = vec![];
-    for o in 0..m.objects.len() {
+    for o in m.objects.keys() {
         object_events(m, t, c, o, &mut out);
     }
     out.sort_by_key(|(at, _)| *at);
@@ -217,7 +217,7 @@ pub fn log(m: &Model, t: &Trace, c: Clock, kind: ObjKind) -> String {
         0,
         serde_json::to_string(&start).expect("JSON values serialise"),
     )];
-    for o in (0..m.objects.len()).filter(|o| m.objects[*o].kind == kind) {
+    for o in m.objects.keys().filter(|o| m.objects[*o].kind == kind) {
         for (i, r) in runs(t, o) {
             run_lines(m, o, i, r, c, &mut out);
         }

@@ -2,7 +2,7 @@
 //! marked and every node labelled with its Ready time; and a Chrome trace-event JSON of one run
 //! (opens in Perfetto or chrome://tracing).
 
-use crate::model::Model;
+use crate::model::{Model, ObjectId, PerObject};
 use crate::report::RunReport;
 use crate::time::format_ms;
 use serde_json::json;
@@ -11,14 +11,14 @@ use std::fmt::Write as _;
 /// What to draw on each object.
 pub struct GraphLabels {
     /// Ready time shown on each node (indexed like `Model::objects`), e.g. the Monte Carlo p50.
-    pub ready_ms: Vec<Option<u64>>,
+    pub ready_ms: PerObject<Option<u64>>,
     /// What the time means (`p50`, `ready`).
     pub ready_label: String,
     /// Objects on the critical path.
-    pub critical: Vec<bool>,
+    pub critical: PerObject<bool>,
 }
 
-fn node_id(i: usize) -> String {
+fn node_id(i: ObjectId) -> String {
     format!("n{i}")
 }
 
@@ -26,7 +26,7 @@ fn esc(s: &str) -> String {
     s.replace('"', "'")
 }
 
-fn label(m: &Model, l: &GraphLabels, i: usize) -> String {
+fn label(m: &Model, l: &GraphLabels, i: ObjectId) -> String {
     let o = &m.objects[i];
     let t = l.ready_ms[i].map_or("never Ready".to_string(), |v| {
         format!("{} {}", l.ready_label, format_ms(v))
@@ -40,9 +40,9 @@ fn label(m: &Model, l: &GraphLabels, i: usize) -> String {
 }
 
 /// Edges (dependency → dependent) with a flag for "both ends critical", plus creation edges.
-fn edges(m: &Model, l: &GraphLabels) -> Vec<(usize, usize, bool, bool)> {
+fn edges(m: &Model, l: &GraphLabels) -> Vec<(ObjectId, ObjectId, bool, bool)> {
     let mut v = vec![];
-    for (i, o) in m.objects.iter().enumerate() {
+    for (i, o) in m.objects.iter_enumerated() {
         for d in &o.depends_on {
             v.push((*d, i, l.critical[*d] && l.critical[i], false));
         }
@@ -57,7 +57,7 @@ fn edges(m: &Model, l: &GraphLabels) -> Vec<(usize, usize, bool, bool)> {
 #[must_use]
 pub fn mermaid(m: &Model, l: &GraphLabels) -> String {
     let mut s = String::from("flowchart LR\n");
-    for i in 0..m.objects.len() {
+    for i in m.objects.keys() {
         let lab = label(m, l, i).replace('|', "<br/>");
         let _ = writeln!(s, "  {}[\"{lab}\"]", node_id(i));
     }
@@ -70,7 +70,9 @@ pub fn mermaid(m: &Model, l: &GraphLabels) -> String {
         s,
         "  classDef critical fill:#fde2e2,stroke:#c00,stroke-width:3px"
     );
-    let crit: Vec<String> = (0..m.objects.len())
+    let crit: Vec<String> = m
+        .objects
+        .keys()
         .filter(|i| l.critical[*i])
         .map(node_id)
         .collect();
@@ -97,7 +99,7 @@ pub fn mermaid(m: &Model, l: &GraphLabels) -> String {
 #[must_use]
 pub fn dot(m: &Model, l: &GraphLabels) -> String {
     let mut s = String::from("digraph fluxsim {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"sans-serif\"];\n");
-    for i in 0..m.objects.len() {
+    for i in m.objects.keys() {
         let lab = label(m, l, i).replace('|', "\\n");
         let extra = if l.critical[i] {
             ", color=\"#cc0000\", penwidth=3, fillcolor=\"#fde2e2\""

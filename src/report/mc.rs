@@ -6,7 +6,7 @@ use crate::analysis::critical_path::Category;
 use crate::analysis::guesses::GuessIndex;
 use crate::analysis::sketch::RELATIVE_ERROR;
 use crate::analysis::stats::{mean_ci, percentile, percentile_ci, sort_with_stuck, PercentileCi};
-use crate::model::Model;
+use crate::model::{Model, ObjectId, PerObject};
 use crate::runner::TrialSummary;
 use crate::time::format_ms;
 use serde::{Deserialize, Serialize};
@@ -98,9 +98,9 @@ pub struct ScenarioInfo {
     /// Scenario name.
     pub name: String,
     /// Display name of each object, by object id.
-    pub objects: Vec<String>,
+    pub objects: PerObject<String>,
     /// Object ids in (namespace, name) order, the order of the report's table.
-    pub order: Vec<usize>,
+    pub order: Vec<ObjectId>,
     /// The guessed readiness profiles its objects wait for (empty when none is guessed).
     #[serde(default, skip_serializing_if = "is_empty_index")]
     pub guesses: GuessIndex,

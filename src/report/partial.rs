@@ -139,7 +139,7 @@ fn well_formed(p: &Partial) -> bool {
         && st.critical.len() == n
         && st.never_ready.len() == n
         && ready_len == n
-        && p.scenario.order.iter().all(|o| *o < n)
+        && p.scenario.order.iter().all(|o| o.index() < n)
         && st.mode() == ReadyMode::for_run(p.trials, n)
         && (st.makespans.is_empty() || st.first_trial == range.start)
         && st.trials() == range.end - range.start

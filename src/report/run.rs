@@ -3,7 +3,7 @@
 use crate::analysis::critical_path::Category;
 use crate::analysis::guesses::{self, RestsOn};
 use crate::analysis::stuck::StuckObject;
-use crate::model::Model;
+use crate::model::{Model, PerObject, WorkloadId};
 use crate::runner::RunOutput;
 use crate::time::format_ms;
 use crate::trace::{Cause, FailWhy, Outcome};
@@ -134,7 +134,7 @@ fn cause_text(m: &Model, out: &RunOutput, c: Cause) -> String {
 }
 
 fn why_text(m: &Model, w: FailWhy) -> String {
-    let wn = |i: usize| guesses::display_name(m, i);
+    let wn = |i: WorkloadId| guesses::display_name(m, i);
     match w {
         FailWhy::CrdNotEstablished { workload } => format!(
             "{} dry-run failed: no matches for kind {} (CRD not established)",
@@ -209,7 +209,7 @@ impl RunReport {
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
         let t = &out.trace;
-        let mut crit = vec![false; m.objects.len()];
+        let mut crit: PerObject<bool> = vec![false; m.objects.len()].into();
         for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
             crit[o] = true;
         }

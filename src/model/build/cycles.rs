@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{HashMap, VecDeque};
 
 /// Reports every cycle, one diagnostic each, ordered by the first-declared object on it.
-pub(super) fn report_cycles(c: &mut Ctx, objects: &[FluxObject], locs: &DepLocs) {
+pub(super) fn report_cycles(c: &mut Ctx, objects: &TiSlice<ObjectId, FluxObject>, locs: &DepLocs) {
     for cycle in cycles(objects) {
         let names: Vec<&str> = cycle.iter().map(|i| objects[*i].name.as_str()).collect();
         let loc = locs
@@ -41,24 +41,24 @@ pub(super) fn report_cycles(c: &mut Ctx, objects: &[FluxObject], locs: &DepLocs)
 /// cannot overflow the thread's), the shortest path from its first-declared object back to
 /// itself. Components are ordered by that object. Edge u → v means "u waits for v":
 /// dependsOn, and child → parent (a child exists only after its parent applied it).
-pub(super) fn cycles(objects: &[FluxObject]) -> Vec<Vec<ObjectId>> {
+pub(super) fn cycles(objects: &TiSlice<ObjectId, FluxObject>) -> Vec<Vec<ObjectId>> {
     let mut g = DiGraph::<(), ()>::with_capacity(objects.len(), objects.len());
     for _ in objects {
         g.add_node(());
     }
-    for (i, o) in objects.iter().enumerate() {
+    for (i, o) in objects.iter_enumerated() {
         for &d in &o.depends_on {
-            g.add_edge(NodeIndex::new(i), NodeIndex::new(d), ());
+            g.add_edge(node(i), node(d), ());
         }
         if let Some(p) = o.parent {
-            g.add_edge(NodeIndex::new(i), NodeIndex::new(p), ());
+            g.add_edge(node(i), node(p), ());
         }
     }
     let mut sccs: Vec<Vec<ObjectId>> = kosaraju_scc(&g)
         .into_iter()
         .filter(|s| s.len() > 1)
         .map(|s| {
-            let mut s: Vec<ObjectId> = s.into_iter().map(NodeIndex::index).collect();
+            let mut s: Vec<ObjectId> = s.into_iter().map(id).collect();
             s.sort_unstable();
             s
         })
@@ -98,10 +98,15 @@ fn shortest_cycle(g: &DiGraph<(), ()>, scc: &[ObjectId]) -> Vec<ObjectId> {
 /// Successors of `u` in the order the edges were added.
 fn out_edges(g: &DiGraph<(), ()>, u: ObjectId) -> Vec<ObjectId> {
     // petgraph lists a node's edges newest first.
-    let mut v: Vec<ObjectId> = g
-        .neighbors(NodeIndex::new(u))
-        .map(NodeIndex::index)
-        .collect();
+    let mut v: Vec<ObjectId> = g.neighbors(node(u)).map(id).collect();
     v.reverse();
     v
+}
+
+fn node(o: ObjectId) -> NodeIndex {
+    NodeIndex::new(o.index())
+}
+
+fn id(n: NodeIndex) -> ObjectId {
+    ObjectId::new(n.index())
 }

@@ -11,9 +11,9 @@ use crate::scenario::spanned::{Location, Spanned};
 pub(super) fn build_faults(
     c: &mut Ctx,
     raw: &RawScenario,
-    sources: &[Source],
-    objects: &[FluxObject],
-    workloads: &mut [Workload],
+    sources: &TiSlice<SourceId, Source>,
+    objects: &TiSlice<ObjectId, FluxObject>,
+    workloads: &mut TiSlice<WorkloadId, Workload>,
     by_name: &NameIndex,
 ) -> (Faults, Notification) {
     // notification-controller (R19).
@@ -49,9 +49,9 @@ pub(super) fn build_faults(
 
 /// What the faults refer to, and what they add up to.
 struct FaultEnv<'a> {
-    sources: &'a [Source],
-    objects: &'a [FluxObject],
-    workloads: &'a mut [Workload],
+    sources: &'a TiSlice<SourceId, Source>,
+    objects: &'a TiSlice<ObjectId, FluxObject>,
+    workloads: &'a mut TiSlice<WorkloadId, Workload>,
     by_name: &'a NameIndex,
     faults: Faults,
     notification: Notification,
@@ -159,7 +159,7 @@ fn outage(c: &mut Ctx, f: &Spanned<RawFault>, env: &mut FaultEnv) {
     match target.as_str() {
         "git" => {
             let src = fv.source.as_ref().and_then(|s| {
-                let r = env.sources.iter().position(|x| x.name == s.value);
+                let r = env.sources.position(|x| x.name == s.value);
                 if r.is_none() {
                     c.err(
                         s.referenced,

@@ -14,10 +14,10 @@ pub(super) fn helm_fields(
     raw: &RawScenario,
     d: &mut Declared<'_>,
     ws: &Workloads<'_>,
-    sources: &[Source],
+    sources: &TiSlice<SourceId, Source>,
     helm_params: &ControllerParams,
 ) {
-    let (workloads, objects) = (&ws.list[..], &mut d.objects);
+    let (workloads, objects) = (ws.list.as_slice(), &mut d.objects);
     for (hi, h) in raw.helm_releases.iter().enumerate() {
         let hv = &h.value;
         let oid = d.hr_ids[hi];
@@ -29,9 +29,7 @@ pub(super) fn helm_fields(
                 .namespace
                 .clone()
                 .unwrap_or_else(|| objects[oid].namespace.clone());
-            let found = sources
-                .iter()
-                .position(|s| s.name == r.value.name && s.namespace == sns);
+            let found = sources.position(|s| s.name == r.value.name && s.namespace == sns);
             if found.is_none() {
                 c.err(
                     r.referenced,

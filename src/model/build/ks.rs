@@ -14,14 +14,11 @@ pub(super) fn kustomization_fields(
     raw: &RawScenario,
     d: &mut Declared<'_>,
     ws: &Workloads<'_>,
-    sources: &[Source],
+    sources: &TiSlice<SourceId, Source>,
 ) {
-    let workloads = &ws.list[..];
-    let src_lookup = |name: &str, ns: &str| {
-        sources
-            .iter()
-            .position(|s| s.name == name && s.namespace == ns)
-    };
+    let workloads = ws.list.as_slice();
+    let src_lookup =
+        |name: &str, ns: &str| sources.position(|s| s.name == name && s.namespace == ns);
     for (ki, k) in raw.kustomizations.iter().enumerate() {
         let kv = &k.value;
         let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
@@ -55,7 +52,7 @@ pub(super) fn kustomization_fields(
                     }
                 }
             }
-            None => Some(src_lookup("flux-system", &ns).unwrap_or(0)),
+            None => Some(src_lookup("flux-system", &ns).unwrap_or(SourceId::new(0))),
         };
         let apply = kv
             .apply

@@ -9,8 +9,8 @@ use crate::scenario::schema::RawScenario;
 use std::collections::HashSet;
 
 /// The scenario's sources, or the implicit `flux-system` GitRepository when none is declared.
-pub(super) fn sources(c: &mut Ctx, raw: &RawScenario) -> Vec<Source> {
-    let mut sources = Vec::new();
+pub(super) fn sources(c: &mut Ctx, raw: &RawScenario) -> PerSource<Source> {
+    let mut sources = PerSource::new();
     let mut seen = HashSet::new();
     for s in &raw.sources {
         let kind = s
@@ -89,7 +89,7 @@ fn blank(kind: ObjKind, name: &str, ns: &str, line: u64) -> FluxObject {
 /// The declared objects, in declaration order (Kustomizations, then HelmReleases).
 pub(super) struct Declared<'a> {
     /// Every object once (a duplicate is reported and skipped).
-    pub objects: Vec<FluxObject>,
+    pub objects: PerObject<FluxObject>,
     /// (kind, namespace, name) → object.
     pub index: Index<'a>,
     /// For each raw Kustomization, the object of its kind, namespace and name (for a
@@ -102,7 +102,8 @@ pub(super) struct Declared<'a> {
 /// Declares every Kustomization and HelmRelease; a second object of the same kind, namespace
 /// and name is an error.
 pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
-    let mut objects = Vec::with_capacity(raw.kustomizations.len() + raw.helm_releases.len());
+    let mut objects: PerObject<FluxObject> =
+        Vec::with_capacity(raw.kustomizations.len() + raw.helm_releases.len()).into();
     let mut index = Index::with_capacity(objects.capacity());
     let entries = raw
         .kustomizations
@@ -141,9 +142,9 @@ pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
             ids.push(first);
             continue;
         }
-        index.insert(key, objects.len());
-        ids.push(objects.len());
-        objects.push(blank(kind, &name.value, ns, at.line()));
+        let id = objects.push_and_get_key(blank(kind, &name.value, ns, at.line()));
+        index.insert(key, id);
+        ids.push(id);
     }
     let hr_ids = ids.split_off(raw.kustomizations.len());
     Declared {

@@ -20,7 +20,7 @@ struct Pending<'a> {
 /// Every workload, with the indexes that resolve references to them.
 pub(super) struct Workloads<'a> {
     /// The workloads, in declaration order.
-    pub list: Vec<Workload>,
+    pub list: PerWorkload<Workload>,
     /// `Kind/namespace/name` (or `Kind/name`) → workload.
     pub by_canon: HashMap<String, WorkloadId>,
     /// Name → workloads of that name.
@@ -78,7 +78,7 @@ pub(super) fn declare_all<'a>(
             .map(|h| h.value.resources.len())
             .sum::<usize>();
     let mut ws = Workloads {
-        list: Vec::with_capacity(n),
+        list: PerWorkload::with_capacity(n),
         by_canon: HashMap::with_capacity(n),
         by_name: NameIndex::new(),
         bootstrap: vec![],
@@ -265,7 +265,7 @@ fn declare<'a>(
         Some(p) => p.value,
         None => 0.0,
     };
-    let id = ws.list.len();
+    let id = ws.list.next_key();
     ws.by_canon.insert(canon.clone(), id);
     ws.list.push(Workload {
         hash: name_hash(&canon),
@@ -297,8 +297,9 @@ fn declare<'a>(
 pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
     // Namespace objects by namespace, looked up once per namespace rather than per workload.
     let mut namespaces: HashMap<String, Option<WorkloadId>> = HashMap::new();
-    for wi in 0..ws.pending.len() {
-        let Pending { raw, default_ns } = &ws.pending[wi];
+    for i in 0..ws.pending.len() {
+        let wi = WorkloadId::new(i);
+        let Pending { raw, default_ns } = &ws.pending[i];
         let w = &raw.value;
         let mut needs = vec![];
         for n in &w.needs {
@@ -369,9 +370,9 @@ pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
 /// Workload ids by name, built once so that many references resolve in linear time.
 pub(super) type NameIndex = HashMap<String, Vec<WorkloadId>>;
 
-fn name_index(workloads: &[Workload]) -> NameIndex {
+fn name_index(workloads: &TiSlice<WorkloadId, Workload>) -> NameIndex {
     let mut ix = NameIndex::with_capacity(workloads.len());
-    for (i, w) in workloads.iter().enumerate() {
+    for (i, w) in workloads.iter_enumerated() {
         ix.entry(w.name.clone()).or_default().push(i);
     }
     ix
@@ -384,7 +385,7 @@ fn name_index(workloads: &[Workload]) -> NameIndex {
 /// # Errors
 /// [`ModelError::UnknownWorkload`] (with a did-you-mean) or [`ModelError::AmbiguousWorkload`].
 pub(super) fn lookup_in(
-    workloads: &[Workload],
+    workloads: &TiSlice<WorkloadId, Workload>,
     index: &NameIndex,
     spec: &str,
     default_ns: &str,
@@ -428,7 +429,7 @@ pub(super) fn lookup_in(
 
 /// Chooses among several workloads matching `spec`.
 fn pick(
-    workloads: &[Workload],
+    workloads: &TiSlice<WorkloadId, Workload>,
     cands: &[WorkloadId],
     spec: &str,
     default_ns: &str,

@@ -1,6 +1,6 @@
 //! Inline SVG for the HTML report: Gantt rows grouped by namespace, CDFs, the layered DAG.
 
-use crate::model::Model;
+use crate::model::{Model, PerObject};
 use crate::report::mc::McReport;
 use crate::report::run::{AttemptReport, ObjectReport, RunReport};
 use crate::time::format_ms;
@@ -260,9 +260,9 @@ pub fn cdf(a: &McReport, b: Option<&McReport>) -> String {
 }
 
 /// Longest `dependsOn` depth of each object (its column in the DAG).
-fn depths(m: &Model) -> Vec<usize> {
+fn depths(m: &Model) -> PerObject<usize> {
     let order = crate::advise::graph::dependency_order(m);
-    let mut d = vec![0usize; m.objects.len()];
+    let mut d: PerObject<usize> = vec![0usize; m.objects.len()].into();
     for o in order {
         d[o] = m.objects[o]
             .depends_on
@@ -288,8 +288,8 @@ pub fn dag(m: &Model, r: &RunReport) -> String {
         .map(|o| o.name.as_str())
         .collect();
     let mut slot = vec![0usize; d.iter().max().map_or(1, |x| x + 1)];
-    let mut pos = vec![(0.0, 0.0); m.objects.len()];
-    for (i, di) in d.iter().enumerate() {
+    let mut pos: PerObject<(f64, f64)> = vec![(0.0, 0.0); m.objects.len()].into();
+    for (i, di) in d.iter_enumerated() {
         #[allow(clippy::cast_precision_loss)]
         let p = (10.0 + 230.0 * *di as f64, 10.0 + 28.0 * slot[*di] as f64);
         pos[i] = p;
@@ -301,13 +301,13 @@ pub fn dag(m: &Model, r: &RunReport) -> String {
         20.0 + 28.0 * *slot.iter().max().unwrap_or(&1) as f64,
     );
     let mut s = format!("<p class=\"note\">Columns by dependsOn depth, each dependency to the left of what waits for it. Solid boxes: Kustomizations; dashed: HelmReleases; ★ and a bold outline: the critical path of the timeline above.</p><svg width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" aria-label=\"dependsOn graph\">");
-    for (a, o) in m.objects.iter().enumerate() {
+    for (a, o) in m.objects.iter_enumerated() {
         for &b in &o.depends_on {
             let ((bx, by), (ax, ay)) = (pos[b], pos[a]);
             let _ = write!(s, "<path d=\"M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {ax:.1},{:.1}\" fill=\"none\" stroke=\"#8c959f\"/>", bx + 200.0, by + 10.0, bx + 215.0, by + 10.0, ax - 15.0, ay + 10.0, ay + 10.0);
         }
     }
-    for (i, o) in m.objects.iter().enumerate() {
+    for (i, o) in m.objects.iter_enumerated() {
         let name = o.display();
         let crit = critical.contains(name.as_str());
         let (px, py) = pos[i];
