@@ -33,6 +33,12 @@
 //! let cp = one.critical_path.expect("finished");
 //! assert_eq!(cp.segments.last().unwrap().end_ms, 31_750);
 //!
+//! // Objects, workloads and sources have their own id types: an `ObjectId` indexes the
+//! // per-object data of the model and the trace, and nothing else.
+//! let infra: model::ObjectId = m.find_object("infra").expect("declared");
+//! assert_eq!(m.objects[infra].name, "infra");
+//! assert_eq!(one.trace.ready_ms[infra], Some(21_750));
+//!
 //! // Monte Carlo: byte-identical for a seed on any number of threads.
 //! let cfg = runner::McConfig { seed: 1, trials: 200, threads: 1 };
 //! let a = runner::monte_carlo(&m, &cfg, &|_| {}).expect("thread pool");

@@ -69,7 +69,19 @@ id_type!(
     SourceId
 );
 
-/// Per-object values, indexed by [`ObjectId`].
+/// Per-object values, indexed by [`ObjectId`] and by nothing else:
+///
+/// ```
+/// # use fluxsim::model::{ObjectId, PerObject};
+/// let ready: PerObject<Option<u64>> = vec![None, Some(1_500)].into();
+/// assert_eq!(ready[ObjectId::new(1)], Some(1_500));
+/// ```
+///
+/// ```compile_fail
+/// # use fluxsim::model::{PerObject, WorkloadId};
+/// let ready: PerObject<Option<u64>> = vec![None, Some(1_500)].into();
+/// let _ = ready[WorkloadId::new(1)]; // a workload id does not index objects
+/// ```
 pub type PerObject<T> = TiVec<ObjectId, T>;
 /// Per-workload values, indexed by [`WorkloadId`].
 pub type PerWorkload<T> = TiVec<WorkloadId, T>;
