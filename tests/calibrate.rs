@@ -262,7 +262,9 @@ fn controllers_flags_and_the_written_scenario() {
 }
 
 fn err(name: &str, text: &str) -> String {
-    calibrate::load::read(&mut Input::default(), name, text).unwrap_err()
+    calibrate::load::read(&mut Input::default(), name, text)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -285,6 +287,33 @@ fn malformed_and_foreign_json_name_the_file_and_field() {
     );
     let log = "{\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"info\",\"msg\":\"y\"}\n";
     assert!(err("kc.log", log).contains("kc.log: line 1: missing field `ts`"));
+}
+
+#[test]
+fn dump_errors_are_typed() {
+    use fluxsim::calibrate::error::{DumpError, FieldError, StampWhy};
+    let read = |text: &str| calibrate::load::read(&mut Input::default(), "d.json", text);
+    assert!(matches!(read("  \n"), Err(DumpError::Empty { .. })));
+    assert!(matches!(
+        read("{\"foo\": 1}"),
+        Err(DumpError::NotADump { .. })
+    ));
+    let job = r#"{"kind": "Job", "metadata": {"name": "j", "namespace": "ns", "creationTimestamp": "2025-03-01T10:00:00"}}"#;
+    let Err(DumpError::Item { item, problem, .. }) = read(job) else {
+        panic!("an item error");
+    };
+    assert_eq!(item, "items[0] (Job ns/j)");
+    let FieldError::Time { field, source } = *problem else {
+        panic!("a time field: {problem:?}");
+    };
+    assert_eq!(field, "metadata.creationTimestamp");
+    assert_eq!(source.why, StampWhy::Layout);
+    let log = "{\"ts\":\"2025-03-01T10:00:00.000Zq\",\"msg\":\"x\"}\n";
+    let Err(DumpError::LogLine { line, problem, .. }) = read(log) else {
+        panic!("a log line error");
+    };
+    assert_eq!(line, 1);
+    assert!(matches!(*problem, FieldError::Time { .. }), "{problem:?}");
 }
 
 fn fluxsim(args: &[&str]) -> std::process::Output {

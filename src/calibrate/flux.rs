@@ -1,5 +1,6 @@
 //! Kustomization and HelmRelease status → the times they record (flux-observability.md §a, §b).
 
+use super::error::FieldError;
 use super::kube::{self, cond, FluxStatus, HrSnapshot, KsSnapshot, Meta};
 use super::load::{is_true, ObjRec};
 
@@ -7,7 +8,7 @@ use super::load::{is_true, ObjRec};
 ///
 /// # Errors
 /// A malformed time, duration or history entry, naming the field.
-pub fn object(file: usize, kind: &str, m: Meta, st: FluxStatus) -> Result<ObjRec, String> {
+pub fn object(file: usize, kind: &str, m: Meta, st: FluxStatus) -> Result<ObjRec, FieldError> {
     let mut o = ObjRec {
         file,
         kind: kind.to_string(),
@@ -42,11 +43,13 @@ pub fn health_passed(msg: &str) -> Option<u64> {
     crate::time::parse_duration(d.trim()).ok()
 }
 
-fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), String> {
+fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     let mut snaps = vec![];
     for (i, h) in st.history.iter().enumerate() {
-        let s: KsSnapshot = serde_json::from_value(h.clone())
-            .map_err(|e| format!("field `status.history[{i}]`: {e}"))?;
+        let s: KsSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
+            field: format!("status.history[{i}]"),
+            reason: e.to_string(),
+        })?;
         snaps.push(s);
     }
     // Newest first: the last succeeded entry is the first manifest set that became Ready.
@@ -61,10 +64,10 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), String> {
         .sum();
     let healthy = cond(&st.conditions, "Healthy").filter(|c| c.status == "True");
     if let Some(s) = ok {
-        o.first_ready = Some(
-            super::stamp::parse(&s.first_reconciled)
-                .map_err(|e| format!("field `status.history[].firstReconciled`: {e}"))?,
-        );
+        o.first_ready = Some(kube::stamp_field(
+            &s.first_reconciled,
+            "status.history[].firstReconciled",
+        )?);
         if s.total_reconciliations == 1 {
             o.run_ms = Some(kube::duration(
                 &s.last_reconciled_duration,
@@ -94,7 +97,7 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), String> {
     Ok(())
 }
 
-fn helm_release(o: &mut ObjRec, st: &FluxStatus) -> Result<(), String> {
+fn helm_release(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     if st.last_attempted_release_action.as_deref() == Some("install") {
         if let Some(d) = &st.last_attempted_release_action_duration {
             o.install_ms = Some(kube::duration(
@@ -104,8 +107,10 @@ fn helm_release(o: &mut ObjRec, st: &FluxStatus) -> Result<(), String> {
         }
     }
     if let Some(h) = st.history.first() {
-        let s: HrSnapshot = serde_json::from_value(h.clone())
-            .map_err(|e| format!("field `status.history[0]`: {e}"))?;
+        let s: HrSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
+            field: "status.history[0]".into(),
+            reason: e.to_string(),
+        })?;
         o.first_deployed =
             kube::opt_time(s.first_deployed.as_ref(), "status.history[0].firstDeployed")?;
     }

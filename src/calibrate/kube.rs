@@ -3,6 +3,7 @@
 //! Field meanings: flux-observability.md §a (Kustomization), §b (HelmRelease), §c (Event),
 //! §e (Pod, workloads).
 
+use super::error::FieldError;
 use super::stamp;
 use serde::Deserialize;
 
@@ -199,26 +200,39 @@ pub struct Container {
 ///
 /// # Errors
 /// Missing or malformed.
-pub fn time(v: Option<&String>, field: &str) -> Result<i64, String> {
-    let s = v.ok_or_else(|| format!("missing field `{field}`"))?;
-    stamp::parse(s).map_err(|e| format!("field `{field}`: {e}"))
+pub fn time(v: Option<&String>, field: &str) -> Result<i64, FieldError> {
+    let s = v.ok_or_else(|| FieldError::Missing(field.to_string()))?;
+    stamp_field(s, field)
+}
+
+/// An RFC 3339 value of `field`.
+///
+/// # Errors
+/// Malformed; names the field.
+pub fn stamp_field(s: &str, field: &str) -> Result<i64, FieldError> {
+    stamp::parse(s).map_err(|source| FieldError::Time {
+        field: field.to_string(),
+        source,
+    })
 }
 
 /// Reads an optional RFC 3339 field, naming it on error.
 ///
 /// # Errors
 /// Malformed.
-pub fn opt_time(v: Option<&String>, field: &str) -> Result<Option<i64>, String> {
-    v.map(|s| stamp::parse(s).map_err(|e| format!("field `{field}`: {e}")))
-        .transpose()
+pub fn opt_time(v: Option<&String>, field: &str) -> Result<Option<i64>, FieldError> {
+    v.map(|s| stamp_field(s, field)).transpose()
 }
 
 /// A Go duration (`2.818583s`, `1m2.5s`, `321.88µs`) in milliseconds (rounded).
 ///
 /// # Errors
 /// Not a duration; names the field.
-pub fn duration(s: &str, field: &str) -> Result<u64, String> {
-    crate::time::parse_duration(s).map_err(|e| format!("field `{field}`: {e}"))
+pub fn duration(s: &str, field: &str) -> Result<u64, FieldError> {
+    crate::time::parse_duration(s).map_err(|source| FieldError::Duration {
+        field: field.to_string(),
+        source,
+    })
 }
 
 /// The condition of this type.

@@ -1,6 +1,7 @@
 //! Reading dump files: each file's kind is detected from its content (a kubectl JSON list or
 //! single object, or a controller's JSON log), and every item becomes a time-stamped record.
 
+use super::error::{DumpError, FieldError};
 use super::kube::{self, cond, Condition, FluxStatus, JobStatus, Meta, PodStatus};
 use serde::Deserialize;
 use serde_json::Value;
@@ -166,34 +167,40 @@ pub struct Input {
 /// Reads one dump file into `input`, detecting its kind.
 ///
 /// # Errors
-/// One line naming the file (and the item and field) and what was expected.
-pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), String> {
+/// A [`DumpError`] naming the file (and the item and field) and what was expected.
+pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> {
     let file = input.files.len();
     input.files.push(name.to_string());
+    let name = || name.to_string();
     if text.trim().is_empty() {
-        return Err(format!(
-            "{name}: the file is empty (was the dump command's output redirected here?)"
-        ));
+        return Err(DumpError::Empty { file: name() });
     }
     let kind = match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.get("items").is_some() || (v.get("kind").is_some() && v.get("metadata").is_some()) => {
-            read_kube(input, file, v).map_err(|e| format!("{name}: {e}"))?
+        Ok(v)
+            if v.get("items").is_some()
+                || (v.get("kind").is_some() && v.get("metadata").is_some()) =>
+        {
+            read_kube(input, file, v)?
         }
-        Ok(v) if v.get("msg").is_some() => read_log(input, file, text).map_err(|e| format!("{name}: {e}"))?,
-        Ok(_) => return Err(format!("{name}: JSON without `items`, `kind` or `msg`: not a kubectl dump nor a controller log (make it with `kubectl get … -o json` or `kubectl logs`)")),
-        Err(_) if looks_like_log(text) => {
-            read_log(input, file, text).map_err(|l| format!("{name}: {l}"))?
+        Ok(v) if v.get("msg").is_some() => read_log(input, file, text)?,
+        Ok(_) => return Err(DumpError::NotADump { file: name() }),
+        Err(_) if looks_like_log(text) => read_log(input, file, text)?,
+        Err(e) => {
+            return Err(DumpError::NotJson {
+                file: name(),
+                reason: e.to_string(),
+            })
         }
-        Err(e) => return Err(format!("{name}: not JSON ({e}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding")),
     };
     input.kinds.push(kind);
     Ok(())
 }
 
-fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, String> {
+fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpError> {
+    let name = input.files[file].clone();
     let items = match v.get("items") {
         Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err("field `items` is not a list".into()),
+        Some(_) => return Err(DumpError::ItemsNotList { file: name }),
         None => vec![v],
     };
     let mut counts = std::collections::BTreeMap::new();
@@ -204,10 +211,18 @@ fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, Strin
             .unwrap_or("")
             .to_string();
         if kind.is_empty() {
-            return Err(format!("items[{i}]: missing field `kind`"));
+            return Err(DumpError::Item {
+                file: name,
+                item: format!("items[{i}]"),
+                problem: Box::new(FieldError::Missing("kind".into())),
+            });
         }
         let label = item_label(&item, &kind);
-        read_item(input, file, &kind, item).map_err(|e| format!("items[{i}] ({label}): {e}"))?;
+        read_item(input, file, &kind, item).map_err(|problem| DumpError::Item {
+            file: name.clone(),
+            item: format!("items[{i}] ({label})"),
+            problem: Box::new(problem),
+        })?;
         *counts.entry(kind).or_insert(0) += 1;
     }
     Ok(FileKind::Kube(counts))
@@ -236,11 +251,11 @@ struct Item<S> {
     spec: Option<Value>,
 }
 
-fn typed<S: for<'de> Deserialize<'de>>(v: Value) -> Result<Item<S>, String> {
-    serde_json::from_value(v).map_err(|e| e.to_string())
+fn typed<S: for<'de> Deserialize<'de>>(v: Value) -> Result<Item<S>, FieldError> {
+    serde_json::from_value(v).map_err(|e| FieldError::Object(e.to_string()))
 }
 
-fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(), String> {
+fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(), FieldError> {
     match kind {
         "Pod" => {
             let it: Item<PodStatus> = typed(v)?;
@@ -282,7 +297,8 @@ fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(),
             )?);
         }
         "Event" => {
-            let e: kube::Event = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+            let e: kube::Event =
+                serde_json::from_value(v.clone()).map_err(|e| FieldError::Object(e.to_string()))?;
             let it: Item<Value> = typed(v)?;
             input.events.push(event(file, &it.metadata, e)?);
         }
@@ -303,7 +319,7 @@ fn owner_of(m: &Meta) -> String {
     }
 }
 
-fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, String> {
+fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, FieldError> {
     let st = it.status.unwrap_or_default();
     let ready = match cond(&st.conditions, "Ready") {
         Some(c) if c.status == "True" => Some(kube::time(
@@ -336,19 +352,23 @@ fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, String> {
     })
 }
 
-fn controller(file: usize, it: &Item<Value>) -> Result<ControllerRec, String> {
+fn controller(file: usize, it: &Item<Value>) -> Result<ControllerRec, FieldError> {
+    const FIELD: &str = "spec.template.spec.containers";
     let containers = it
         .spec
         .as_ref()
         .and_then(|s| s.pointer("/template/spec/containers"))
-        .ok_or("missing field `spec.template.spec.containers`")?;
-    let cs: Vec<kube::Container> = serde_json::from_value(containers.clone())
-        .map_err(|e| format!("field `spec.template.spec.containers`: {e}"))?;
+        .ok_or_else(|| FieldError::Missing(FIELD.into()))?;
+    let cs: Vec<kube::Container> =
+        serde_json::from_value(containers.clone()).map_err(|e| FieldError::Shape {
+            field: FIELD.into(),
+            reason: e.to_string(),
+        })?;
     let c = cs
         .iter()
         .find(|c| c.name == "manager")
         .or(cs.first())
-        .ok_or("field `spec.template.spec.containers` is empty")?;
+        .ok_or_else(|| FieldError::Empty(FIELD.into()))?;
     Ok(ControllerRec {
         file,
         name: it.metadata.name.clone(),
@@ -366,11 +386,11 @@ fn name_nanos(name: &str, first_s: i64) -> Option<i64> {
     ((ms - first_s).abs() < 2000).then_some(ms)
 }
 
-fn event(file: usize, m: &Meta, e: kube::Event) -> Result<EventRec, String> {
+fn event(file: usize, m: &Meta, e: kube::Event) -> Result<EventRec, FieldError> {
     let first_s = match (&e.first_timestamp, &e.event_time) {
         (Some(_), _) => kube::time(e.first_timestamp.as_ref(), "firstTimestamp")?,
         (None, Some(_)) => kube::time(e.event_time.as_ref(), "eventTime")?,
-        _ => return Err("missing field `firstTimestamp` (and no `eventTime`)".into()),
+        _ => return Err(FieldError::NoEventTime),
     };
     let last = kube::opt_time(e.last_timestamp.as_ref(), "lastTimestamp")?.unwrap_or(first_s);
     let exact = name_nanos(&m.name, first_s);
@@ -397,7 +417,8 @@ fn looks_like_log(text: &str) -> bool {
 }
 
 /// Reads a controller's JSON log (zap, Flux ≥ 2.0: `ts` ISO 8601 with ms; older: epoch seconds).
-fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, String> {
+fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, DumpError> {
+    let name = || input.files[file].clone();
     let (mut lines, mut skipped, mut controller) = (0, 0, String::new());
     for (n, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -411,15 +432,19 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Stri
         lines += 1;
         let ts = match v.get("ts") {
             Some(Value::String(s)) => {
-                super::stamp::parse(s).map_err(|e| format!("line {}: field `ts`: {e}", n + 1))?
+                kube::stamp_field(s, "ts").map_err(|problem| DumpError::LogLine {
+                    file: name(),
+                    line: n + 1,
+                    problem: Box::new(problem),
+                })?
             }
             #[allow(clippy::cast_possible_truncation)]
             Some(Value::Number(x)) => (x.as_f64().unwrap_or(0.0) * 1000.0) as i64,
             _ => {
-                return Err(format!(
-                    "line {}: missing field `ts` (expected the controller's JSON log)",
-                    n + 1
-                ))
+                return Err(DumpError::LogWithoutTs {
+                    file: name(),
+                    line: n + 1,
+                })
             }
         };
         let Some(kind) = log_kind(&v) else { continue };
@@ -459,9 +484,7 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Stri
         });
     }
     if lines == 0 {
-        return Err(
-            "no JSON log lines (keep the controllers' default `--log-encoding=json`)".into(),
-        );
+        return Err(DumpError::NoLogLines { file: name() });
     }
     Ok(FileKind::Log {
         controller,

@@ -2,6 +2,7 @@
 //! → readiness and apply times fitted per object, the controllers' real flags, and the observed
 //! bootstrap timeline. Field meanings: flux-observability.md. Pure: text in, data out.
 
+pub mod error;
 pub mod fit;
 pub mod flux;
 pub mod kube;

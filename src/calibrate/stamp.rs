@@ -5,6 +5,8 @@
 //! numeric offset, and nothing that could read the clock. Forty lines of civil-date arithmetic
 //! (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms") do that with no new dependency.
 
+use super::error::{StampError, StampWhy};
+
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -37,26 +39,33 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
-fn num(s: &str, what: &str) -> Result<i64, String> {
+fn num(s: &str, part: &'static str) -> Result<i64, StampWhy> {
+    let bad = || StampWhy::Part {
+        part,
+        text: s.to_string(),
+    };
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("bad {what} `{s}`"));
+        return Err(bad());
     }
-    s.parse().map_err(|_| format!("bad {what} `{s}`"))
+    s.parse().map_err(|_| bad())
 }
 
 /// Parses `2025-02-05T15:46:56Z`, `2025-02-05T15:46:56.075Z`, `2025-02-05T15:46:56.123456+02:00`
 /// into milliseconds since the epoch (fractions below a millisecond are truncated).
 ///
 /// # Errors
-/// A message saying what part is wrong.
-pub fn parse(s: &str) -> Result<i64, String> {
-    let err = |why: String| format!("`{s}` is not an RFC 3339 time ({why})");
+/// A [`StampError`] saying what part is wrong.
+pub fn parse(s: &str) -> Result<i64, StampError> {
+    let err = |why: StampWhy| StampError {
+        value: s.to_string(),
+        why,
+    };
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return Err(err("expected YYYY-MM-DDTHH:MM:SSZ".into()));
+        return Err(err(StampWhy::Layout));
     }
     if b[13] != b':' || b[16] != b':' {
-        return Err(err("expected HH:MM:SS".into()));
+        return Err(err(StampWhy::TimeLayout));
     }
     let (y, mo, d) = (
         num(&s[0..4], "year"),
@@ -77,14 +86,14 @@ pub fn parse(s: &str) -> Result<i64, String> {
         se.map_err(err)?,
     );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return Err(err("a field is out of range".into()));
+        return Err(err(StampWhy::OutOfRange));
     }
     let mut rest = &s[19..];
     let mut ms = 0;
     if let Some(f) = rest.strip_prefix('.') {
         let n = f.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
-            return Err(err("empty fraction".into()));
+            return Err(err(StampWhy::EmptyFraction));
         }
         let digits = format!("{:0<3}", &f[..n.min(3)]);
         ms = num(&digits, "fraction").map_err(err)?;
@@ -101,11 +110,7 @@ pub fn parse(s: &str) -> Result<i64, String> {
                 v
             }
         }
-        _ => {
-            return Err(err(
-                "expected `Z` or an offset like `+02:00` at the end".into()
-            ))
-        }
+        _ => return Err(err(StampWhy::Offset)),
     };
     let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
     Ok(secs * 1000 + ms)
@@ -156,12 +161,25 @@ mod tests {
         assert_eq!(format_secs(base + 999), "2023-08-16T10:26:43Z");
         assert_eq!(format_millis(base + 75), "2023-08-16T10:26:43.075Z");
         assert_eq!(parse("1970-01-01T00:00:00Z"), Ok(0));
-        assert!(parse("2023-08-16 10:26").unwrap_err().contains("RFC 3339"));
-        assert!(parse("2023-13-16T10:26:43Z").is_err());
-        assert!(parse("2023-08-16T10:26:43").is_err());
-        assert!(parse("2023-08-16T10:26:43+0200")
-            .unwrap_err()
-            .contains("offset"));
+        let short = parse("2023-08-16 10:26").unwrap_err();
+        assert_eq!(short.why, StampWhy::Layout);
+        assert_eq!(
+            short.to_string(),
+            "`2023-08-16 10:26` is not an RFC 3339 time (expected YYYY-MM-DDTHH:MM:SSZ)"
+        );
+        let why = |s: &str| parse(s).unwrap_err().why;
+        assert_eq!(why("2023-13-16T10:26:43Z"), StampWhy::OutOfRange);
+        assert_eq!(why("2023-08-16T10:26:43"), StampWhy::Layout); // too short for a zone
+        assert_eq!(why("2023-08-16T10:26:43 "), StampWhy::Offset);
+        assert_eq!(why("2023-08-16T10:26:43+0200"), StampWhy::Offset);
+        assert_eq!(why("2023-08-16T10:26:43.Z"), StampWhy::EmptyFraction);
+        assert_eq!(
+            why("2023-0x-16T10:26:43Z"),
+            StampWhy::Part {
+                part: "month",
+                text: "0x".into()
+            }
+        );
     }
 
     #[test]

@@ -1,0 +1,153 @@
+//! Why a dump file could not be read: typed, so a caller can tell an empty file from a
+//! malformed timestamp, and each prints as the one line `fluxsim calibrate` shows (naming the
+//! file, the item or log line, the field, and what to do).
+
+use crate::time::DurationError;
+
+/// Why a timestamp is not RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not an RFC 3339 time ({why})")]
+pub struct StampError {
+    /// The text as found.
+    pub value: String,
+    /// What part is wrong.
+    pub why: StampWhy,
+}
+
+/// The part of a timestamp that is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StampWhy {
+    /// Not `YYYY-MM-DDTHH:MM:SS…`.
+    #[error("expected YYYY-MM-DDTHH:MM:SSZ")]
+    Layout,
+    /// The time of day is not `HH:MM:SS`.
+    #[error("expected HH:MM:SS")]
+    TimeLayout,
+    /// A part is not a number.
+    #[error("bad {part} `{text}`")]
+    Part {
+        /// year, month, day, hour, minute, second, fraction, offset.
+        part: &'static str,
+        /// The text of that part.
+        text: String,
+    },
+    /// A month, day, hour, minute or second out of range.
+    #[error("a field is out of range")]
+    OutOfRange,
+    /// A `.` with no digits after it.
+    #[error("empty fraction")]
+    EmptyFraction,
+    /// Neither `Z` nor `±HH:MM` at the end.
+    #[error("expected `Z` or an offset like `+02:00` at the end")]
+    Offset,
+}
+
+/// A field of a Kubernetes object (or log line) that is missing or malformed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldError {
+    /// A required field is absent.
+    #[error("missing field `{0}`")]
+    Missing(String),
+    /// A list that must have an element is empty.
+    #[error("field `{0}` is empty")]
+    Empty(String),
+    /// A timestamp field is malformed.
+    #[error("field `{field}`: {source}")]
+    Time {
+        /// The field's path.
+        field: String,
+        /// What is wrong with it.
+        source: StampError,
+    },
+    /// A Go duration field is malformed.
+    #[error("field `{field}`: {source}")]
+    Duration {
+        /// The field's path.
+        field: String,
+        /// What is wrong with it.
+        source: DurationError,
+    },
+    /// A field does not have the shape Kubernetes or Flux gives it.
+    #[error("field `{field}`: {reason}")]
+    Shape {
+        /// The field's path.
+        field: String,
+        /// The JSON decoder's message.
+        reason: String,
+    },
+    /// The object as a whole does not have the expected shape (the JSON decoder's message,
+    /// which names the field).
+    #[error("{0}")]
+    Object(String),
+    /// An Event with neither `firstTimestamp` nor `eventTime`.
+    #[error("missing field `firstTimestamp` (and no `eventTime`)")]
+    NoEventTime,
+}
+
+/// Why one dump file could not be read. Each names the file as it was given.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DumpError {
+    /// Nothing in the file.
+    #[error("{file}: the file is empty (was the dump command's output redirected here?)")]
+    Empty {
+        /// The file.
+        file: String,
+    },
+    /// JSON, but neither a Kubernetes object or list nor a log line.
+    #[error("{file}: JSON without `items`, `kind` or `msg`: not a kubectl dump nor a controller log (make it with `kubectl get … -o json` or `kubectl logs`)")]
+    NotADump {
+        /// The file.
+        file: String,
+    },
+    /// Not JSON, and not a JSON log either.
+    #[error("{file}: not JSON ({reason}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding")]
+    NotJson {
+        /// The file.
+        file: String,
+        /// The JSON decoder's message.
+        reason: String,
+    },
+    /// A list whose `items` is not a list.
+    #[error("{file}: field `items` is not a list")]
+    ItemsNotList {
+        /// The file.
+        file: String,
+    },
+    /// An item of a list, or the one object of the file, is malformed.
+    #[error("{file}: {item}: {problem}")]
+    Item {
+        /// The file.
+        file: String,
+        /// `items[3] (Pod apps/web-5d9c7-abcde)`.
+        item: String,
+        /// What is wrong with it.
+        problem: Box<FieldError>,
+    },
+    /// A line of a controller log is malformed.
+    #[error("{file}: line {line}: {problem}")]
+    LogLine {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        problem: Box<FieldError>,
+    },
+    /// A log line without `ts`.
+    #[error("{file}: line {line}: missing field `ts` (expected the controller's JSON log)")]
+    LogWithoutTs {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+    },
+    /// A log with no JSON line at all.
+    #[error("{file}: no JSON log lines (keep the controllers' default `--log-encoding=json`)")]
+    NoLogLines {
+        /// The file.
+        file: String,
+    },
+}
