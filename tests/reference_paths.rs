@@ -1,12 +1,12 @@
 //! Issue 18: the optimised simulation (FIFO lanes in the engine and the work queues, the
-//! incremental health scan) against the plain reference implementation it replaced
+//! incremental health scan, jitter drawn only when its value matters) against the plain reference implementation it replaced
 //! (`fluxsim::flux::simulate_reference`): every trace must be the same, byte for byte, so no
 //! result can change (SPEC R0: one order of events; R17: the same draws).
 
 use fluxsim::engine::with_event_budget;
 use fluxsim::flux::{simulate, simulate_reference};
 use fluxsim::model::{build, Model};
-use fluxsim::runner::event_budget;
+use fluxsim::runner::{event_budget, trial_summary, trial_summary_reference};
 use fluxsim::scenario::parse;
 
 fn model(yaml: &str, name: &str) -> Model {
@@ -24,6 +24,12 @@ fn same_traces(m: &Model, name: &str, trials: u64) {
             serde_json::to_string(&reference).unwrap(),
         );
         assert!(a == b, "{name}: trial {t} differs from the reference");
+        // Monte Carlo's summary reads a shorter trace (no end states once all is Ready).
+        assert_eq!(
+            trial_summary(m, 7, t),
+            trial_summary_reference(m, 7, t),
+            "{name}: trial {t}'s summary differs from the reference"
+        );
     }
 }
 
@@ -117,4 +123,32 @@ fn fault_heavy_scenarios_run_the_same_as_the_reference() {
             200,
         );
     }
+}
+
+/// Jittered requeues (interval ± 5 %, R10; chart polls, R11) that overlap other adds of the
+/// same object: 10 s intervals on one busy worker, so a due interval entry waits while the
+/// chart watch, a restart and the dependency watch add entries near it; a permanently failed
+/// workload keeps the trial running to its horizon.
+const JITTERED: &str = r"horizon: 20m
+controllers:
+  kustomize: {concurrent: 1, requeueDependency: 5s, watchDependencies: true}
+  helm: {concurrent: 1, requeueDependency: 3s}
+kustomizations:
+  - {name: a, interval: 10s, apply: 2s, resources: [{kind: Deployment, name: a, namespace: default, ready: 1s}]}
+  - {name: b, interval: 10s, apply: {uniform: {min: 1s, max: 4s}}, dependsOn: [a]}
+  - {name: c, interval: 10s, apply: 3s, dependsOn: [b], wait: true, resources: [{kind: Deployment, name: c, namespace: default, ready: 5s}]}
+  - {name: stuck, interval: 10s, wait: true, timeout: 30s, resources: [{kind: Deployment, name: bad, namespace: default, ready: 1s}]}
+helmReleases:
+  - {name: h1, interval: 10s, chart: {repository: charts}, resources: [{kind: Deployment, name: h1, namespace: default, ready: 2s}]}
+  - {name: h2, interval: 10s, dependsOn: [h1], resources: [{kind: Deployment, name: h2, namespace: default, ready: 2s}]}
+faults:
+  - {type: permanent, workload: Deployment/default/bad}
+  - {type: outage, target: chart, source: charts, from: 0s, to: 20s}
+  - {type: restart, controller: kustomize, at: 2m, down: 5s}
+  - {type: outage, target: notification, from: 5m, to: 6m}
+";
+
+#[test]
+fn lazily_drawn_jitter_runs_the_same_as_the_reference() {
+    same_traces(&model(JITTERED, "jittered.yaml"), "jittered", 60);
 }
