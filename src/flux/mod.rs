@@ -82,7 +82,7 @@ pub(crate) struct Entry {
     cause: Cause,
     cause_ms: u64,
     /// A jittered delay (`RequeueAfter` d ± 5 %, R10) whose draw is put off until the exact
-    /// time matters (fast path): (d, draw index). The draw is keyed (R17), so drawing it
+    /// time matters (Monte Carlo summaries): (d, draw index). The draw is keyed (R17), so drawing it
     /// later gives the same value; most are never needed (an interval requeue after the
     /// bootstrap ends, a chart poll overtaken by the chart's watch).
     lazy: Option<(u64, u32)>,
@@ -198,6 +198,10 @@ pub(crate) struct World<'m> {
     /// The optimised paths (FIFO lanes, incremental health scans); false runs the plain
     /// reference implementation, which must give the same trace.
     pub(crate) fast: bool,
+    /// Jittered requeues put their draw off ([`Entry::lazy`]): for Monte Carlo summaries,
+    /// which never need most of them. A full trace needs every one (`next_run_ms`), so there
+    /// it would only add work.
+    lazy_jitter: bool,
     /// Which health targets of each object can be Failed.
     health: health::HealthCache,
 }
@@ -210,7 +214,7 @@ fn ci(k: ObjKind) -> usize {
 }
 
 impl<'m> World<'m> {
-    fn new(m: &'m Model, seed: u64, trial: u64, fast: bool) -> Self {
+    fn new(m: &'m Model, seed: u64, trial: u64, fast: bool, lazy_jitter: bool) -> Self {
         let n = m.objects.len();
         let mk = |p: &crate::model::ControllerParams| {
             let lanes = [
@@ -245,6 +249,7 @@ impl<'m> World<'m> {
             wake: None,
             bootstrap_step: 0,
             fast,
+            lazy_jitter,
             health: health::HealthCache::new(n),
         }
     }
@@ -282,7 +287,7 @@ impl<'m> World<'m> {
     }
 
     /// `RequeueAfter` d ± 5 % (R10): the draw is taken now (its index), the value on the
-    /// fast path only when it matters ([`Entry::lazy`]).
+    /// summary path only when it matters ([`Entry::lazy`]).
     pub(crate) fn requeue_jittered(
         &mut self,
         o: ObjectId,
@@ -290,7 +295,7 @@ impl<'m> World<'m> {
         cause: Cause,
         s: &mut Scheduler<Ev>,
     ) {
-        if !self.fast || d == 0 {
+        if !self.lazy_jitter || d == 0 {
             let d = self.jitter(o, d);
             self.requeue_after(o, d, cause, s);
             return;
@@ -807,7 +812,7 @@ pub fn simulate_reference(m: &Model, seed: u64, trial: u64) -> Trace {
 const EVENT_LANES: [u64; 3] = [HEALTH_POLL_MS, STAGE_POLL_MS, MIN_RETRY_DELAY_MS];
 
 fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool, full: bool) -> Trace {
-    let mut w = World::new(m, seed, trial, fast);
+    let mut w = World::new(m, seed, trial, fast, fast && !full);
     let mut eng: Engine<Ev> = Engine::with_lanes(if fast { &EVENT_LANES } else { &[] });
     if m.objects.is_empty() {
         let mut t = w.finish_trace(0, true);
