@@ -110,7 +110,7 @@ impl<T> TimedQueue<T> {
     }
     /// Adds `item` at (`at`, `seq`), pushed at time `now`: into the lane of delay `at − now`
     /// when there is one and the item does not come before its last item, else into the heap.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, now: SimTime, at: SimTime, seq: u64, item: T) {
         let place = self.place(now, at, seq);
         match place {
@@ -208,7 +208,7 @@ impl<T> TimedQueue<T> {
         }
     }
     /// Removes the least item (FIFO among equal times when sequences are taken in order).
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, u64, T)> {
         let item = match self.head?.2 {
             Head::Heap => self.heap.pop().map(|Reverse((t, q, Slot(x)))| (t, q, x)),
