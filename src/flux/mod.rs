@@ -827,3 +827,53 @@ fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool, full: bool) -> Tr
     t.events = events;
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(ready_at: u64, seq: u64, lazy: Option<(u64, u32)>) -> Entry {
+        Entry {
+            ready_at,
+            seq,
+            cause: Cause::Created,
+            cause_ms: 1_000,
+            lazy,
+        }
+    }
+
+    // SPEC R10, R17: an entry whose jitter is not drawn yet lies within its bounds and compares
+    // with other adds exactly as its drawn time does, on whichever side it is.
+    #[test]
+    fn an_entry_not_drawn_compares_as_its_drawn_time() {
+        let sc =
+            crate::scenario::parse("kustomizations:\n  - {name: a, interval: 10s}\n", "t.yaml")
+                .expect("parses");
+        let m = crate::model::build(&sc).expect("builds");
+        let w = World::new(&m, 1, 0, true, true);
+        let d = 10_000;
+        let (lo, hi) = jitter_bounds(d);
+        for n in 0..200 {
+            let exact = 1_000 + w.jitter_value(0, d, n);
+            assert!(
+                (1_000 + lo..=1_000 + hi).contains(&exact),
+                "draw {n}: {exact}"
+            );
+            let lazy = entry(1_000 + lo, 5, Some((d, n)));
+            for t in [exact - 1, exact, exact + 1, 1_000 + lo, 1_000 + hi] {
+                let (mut a, mut b) = (entry(t, 9, None), lazy);
+                assert_eq!(
+                    w.due_before(0, &mut a, &mut b),
+                    t < exact,
+                    "add at {t}, draw {n}"
+                );
+                let (mut a, mut b) = (lazy, entry(t, 9, None));
+                assert_eq!(
+                    w.due_before(0, &mut a, &mut b),
+                    exact < t,
+                    "draw {n} vs add at {t}"
+                );
+            }
+        }
+    }
+}
