@@ -40,6 +40,8 @@ pub struct TimedQueue<T> {
     lanes: Vec<Lane<T>>,
     /// The least key and where it is (kept up to date by every push and pop).
     head: Option<(SimTime, u64, Head)>,
+    /// The lane for late entries ([`Self::push_late`]), if any.
+    late: Option<usize>,
 }
 
 /// Items pushed a fixed `delay` after the time of their push, in push order.
@@ -103,11 +105,12 @@ impl<T> TimedQueue<T> {
             heap: BinaryHeap::new(),
             lanes,
             head: None,
+            late: None,
         }
     }
     /// Adds `item` at (`at`, `seq`), pushed at time `now`: into the lane of delay `at − now`
     /// when there is one and the item does not come before its last item, else into the heap.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, now: SimTime, at: SimTime, seq: u64, item: T) {
         let place = self.place(now, at, seq);
         match place {
@@ -120,6 +123,48 @@ impl<T> TimedQueue<T> {
         if self.head.is_none_or(|h| (at, seq) < (h.0, h.1)) {
             self.head = Some((at, seq, place));
         }
+    }
+    /// Adds `item` like [`Self::push`]; when no delay lane takes it, to the back of the lane
+    /// for late entries (see [`Self::with_late_lane`]) if it does not come before that lane's
+    /// last item. For items whose keys mostly come in order (lazy wake-ups).
+    #[inline]
+    pub fn push_late(&mut self, now: SimTime, at: SimTime, seq: u64, item: T) {
+        let place = match (self.place(now, at, seq), self.late) {
+            (Head::Heap, Some(i)) => {
+                let l = &self.lanes[i];
+                if l.items.is_empty() || l.last < (at, seq) {
+                    Head::Lane(i)
+                } else {
+                    Head::Heap
+                }
+            }
+            (p, _) => p,
+        };
+        match place {
+            Head::Lane(i) => {
+                self.lanes[i].last = (at, seq);
+                self.lanes[i].items.push_back((at, seq, item));
+            }
+            Head::Heap => self.heap.push(Reverse((at, seq, Slot(item)))),
+        }
+        if self.head.is_none_or(|h| (at, seq) < (h.0, h.1)) {
+            self.head = Some((at, seq, place));
+        }
+    }
+    /// This queue with one more lane, for [`Self::push_late`]: items of any delay go to its
+    /// back when they come after its last item.
+    #[must_use]
+    pub fn with_late_lane(mut self) -> Self {
+        if self.late.is_none() {
+            self.late = Some(self.lanes.len());
+            self.lanes.push(Lane {
+                // No push is ever this far ahead, so `place` never picks it by delay.
+                delay: u64::MAX,
+                last: (SimTime::ZERO, 0),
+                items: VecDeque::new(),
+            });
+        }
+        self
     }
     /// The lane an item at (`at`, `seq`) pushed at `now` may go to the back of, else the heap.
     #[inline]
@@ -163,7 +208,7 @@ impl<T> TimedQueue<T> {
         }
     }
     /// Removes the least item (FIFO among equal times when sequences are taken in order).
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, u64, T)> {
         let item = match self.head?.2 {
             Head::Heap => self.heap.pop().map(|Reverse((t, q, Slot(x)))| (t, q, x)),
@@ -211,11 +256,17 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         Self::with_lanes(&[])
     }
-    /// An empty queue with a FIFO lane per delay (see [`TimedQueue`]).
+    /// An empty queue with a FIFO lane per delay (see [`TimedQueue`]), and when there is
+    /// one, a lane for wake-ups scheduled with a reserved sequence number.
     #[must_use]
     pub fn with_lanes(delays: &[u64]) -> Self {
+        let items = TimedQueue::with_lanes(delays);
         EventQueue {
-            items: TimedQueue::with_lanes(delays),
+            items: if delays.is_empty() {
+                items
+            } else {
+                items.with_late_lane()
+            },
             seq: 0,
         }
     }
@@ -232,7 +283,7 @@ impl<E> EventQueue<E> {
     }
     /// Schedules `event` at `at` with a sequence number taken earlier by [`Self::reserve`].
     pub fn push_at_seq(&mut self, now: SimTime, at: SimTime, seq: u64, event: E) {
-        self.items.push(now, at, seq, event);
+        self.items.push_late(now, at, seq, event);
     }
     /// Removes the earliest event (FIFO among equal times), with its sequence number.
     pub fn pop(&mut self) -> Option<(SimTime, u64, E)> {
@@ -339,7 +390,9 @@ impl<E> Engine<E> {
         Self::with_lanes(&[])
     }
     /// A new engine at time zero whose events scheduled one of `delays` after the current
-    /// time go to FIFO lanes instead of the heap (same order, less work; see [`TimedQueue`]).
+    /// time go to FIFO lanes instead of the heap (same order, less work; see [`TimedQueue`]);
+    /// with any lane, wake-ups scheduled at a reserved sequence number that come in order
+    /// go to one more ([`TimedQueue::with_late_lane`]).
     #[must_use]
     pub fn with_lanes(delays: &[u64]) -> Self {
         Engine {
@@ -459,6 +512,9 @@ mod tests {
     /// items at fixed or random delays, some with a sequence number taken earlier (R0).
     fn drain(delays: &[u64], n: usize) -> Vec<(u64, u64, u32)> {
         let mut q = TimedQueue::with_lanes(delays);
+        if !delays.is_empty() {
+            q = q.with_late_lane();
+        }
         let (mut seq, mut x, mut held) = (0u64, 7u64, vec![]);
         let next = |x: &mut u64, m: u64| {
             *x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -485,7 +541,11 @@ mod tests {
                 } else {
                     seq
                 };
-                q.push(t, SimTime(t.0 + d), s, v + 1);
+                if reuse || next(&mut x, 4) == 0 {
+                    q.push_late(t, SimTime(t.0 + d), s, v + 1);
+                } else {
+                    q.push(t, SimTime(t.0 + d), s, v + 1);
+                }
             }
         }
         out

@@ -8,7 +8,7 @@
 use crate::analysis::critical_path::{critical_path, CriticalPath};
 use crate::analysis::stuck::{explain, first_root_cause, StuckObject};
 use crate::engine::with_event_budget;
-use crate::flux::simulate;
+use crate::flux::{simulate, simulate_reference, simulate_summary};
 use crate::model::Model;
 use crate::time::format_ms;
 use crate::trace::Trace;
@@ -133,8 +133,23 @@ fn budget_error(m: &Model, trial: u64) -> RunError {
 
 /// Simulates one trial under the event budget.
 fn simulate_bounded(m: &Model, seed: u64, trial: u64) -> Result<Trace, RunError> {
+    bounded(m, seed, trial, simulate)
+}
+
+/// Simulates one trial under the event budget, for [`summarise`] (a finished trial's trace
+/// has no end states: the summary does not read them).
+fn simulate_summary_bounded(m: &Model, seed: u64, trial: u64) -> Result<Trace, RunError> {
+    bounded(m, seed, trial, simulate_summary)
+}
+
+fn bounded(
+    m: &Model,
+    seed: u64,
+    trial: u64,
+    sim: fn(&Model, u64, u64) -> Trace,
+) -> Result<Trace, RunError> {
     let budget = event_budget(m);
-    let t = with_event_budget(budget, || simulate(m, seed, trial));
+    let t = with_event_budget(budget, || sim(m, seed, trial));
     if t.events >= budget && t.makespan_ms.is_none() {
         return Err(budget_error(m, trial));
     }
@@ -223,7 +238,16 @@ fn summarise(m: &Model, t: Trace) -> TrialSummary {
 /// Summarises one trial (a trial that reaches its event budget counts as stuck).
 #[must_use]
 pub fn trial_summary(m: &Model, seed: u64, trial: u64) -> TrialSummary {
-    let t = with_event_budget(event_budget(m), || simulate(m, seed, trial));
+    let t = with_event_budget(event_budget(m), || simulate_summary(m, seed, trial));
+    summarise(m, t)
+}
+
+/// [`trial_summary`] from the full trace of the plain reference simulation
+/// ([`simulate_reference`]); tests check that the two are equal.
+#[doc(hidden)]
+#[must_use]
+pub fn trial_summary_reference(m: &Model, seed: u64, trial: u64) -> TrialSummary {
+    let t = with_event_budget(event_budget(m), || simulate_reference(m, seed, trial));
     summarise(m, t)
 }
 
@@ -316,7 +340,7 @@ pub fn monte_carlo(
                 if i > first_failed.load(Ordering::Relaxed) {
                     return None;
                 }
-                let s = simulate_bounded(m, cfg.seed, i).map(|t| summarise(m, t));
+                let s = simulate_summary_bounded(m, cfg.seed, i).map(|t| summarise(m, t));
                 if s.is_err() {
                     first_failed.fetch_min(i, Ordering::Relaxed);
                 }

@@ -76,10 +76,7 @@ impl World<'_> {
         match next {
             Next::Nothing => {}
             Next::After(d, cause) => self.requeue_after(o, d, cause(run), s),
-            Next::AfterJittered(d, cause) => {
-                let d = self.jitter(o, d);
-                self.requeue_after(o, d, cause(run), s);
-            }
+            Next::AfterJittered(d, cause) => self.requeue_jittered(o, d, cause(run), s),
             Next::RateLimited(cause) => self.requeue_rate_limited(o, cause(run), s),
             Next::Ready => self.mark_ready(o, run, s),
         }

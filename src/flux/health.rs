@@ -8,46 +8,56 @@
 //! ([`World::fast`] off runs the full scan; tests compare the two).
 
 use super::{KStatus, World};
-use crate::model::{ObjKind, ObjectId, PerObject, Target, WClass};
+use crate::model::{Model, ObjKind, ObjectId, PerObject, Target, WClass};
 
-/// Per trial: the indices of each object's health targets that can be Failed, found once.
+/// Per trial: each object's health targets in one flat list, and the positions among them of
+/// the targets that can be Failed, found once.
 #[derive(Debug, Default)]
 pub(crate) struct HealthCache {
-    /// Per object: (start, len) in `failable`, or `None` before its first scan.
-    span: PerObject<Option<(u32, u32)>>,
+    /// Per object, or `None` before its first scan.
+    span: PerObject<Option<Span>>,
+    targets: Vec<Target>,
     failable: Vec<u32>,
+}
+
+/// Where one object's targets and failable positions are in a [`HealthCache`].
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    targets: u32,
+    n: u32,
+    failable: u32,
+    n_failable: u32,
 }
 
 impl HealthCache {
     pub(crate) fn new(objects: usize) -> Self {
         HealthCache {
             span: vec![None; objects].into(),
+            targets: Vec::new(),
             failable: Vec::new(),
         }
     }
 }
 
-/// The `i`-th target of `lists` taken in order.
-fn at(lists: &[&[Target]; 3], mut i: usize) -> Target {
-    for l in lists {
-        if i < l.len() {
-            return l[i];
-        }
-        i -= l.len();
+/// The health targets of `o` in `m` (see [`World::health_lists`]).
+fn lists(m: &Model, o: ObjectId) -> [&[Target]; 3] {
+    let obj = &m.objects[o];
+    if obj.wait {
+        [&obj.stages[0], &obj.stages[1], &obj.stages[2]]
+    } else {
+        [&obj.health_checks, &[], &[]]
     }
-    unreachable!("health target index in range")
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 health targets")
 }
 
 impl World<'_> {
     /// The health targets of `o`: with `wait`, everything it applies (its stages);
     /// otherwise its `healthChecks`.
     pub(crate) fn health_lists(&self, o: ObjectId) -> [&[Target]; 3] {
-        let obj = &self.m.objects[o];
-        if obj.wait {
-            [&obj.stages[0], &obj.stages[1], &obj.stages[2]]
-        } else {
-            [&obj.health_checks, &[], &[]]
-        }
+        lists(self.m, o)
     }
 
     /// Whether target `t` can ever be Failed (kstatus, R13, R15).
@@ -61,27 +71,28 @@ impl World<'_> {
         }
     }
 
-    /// Indices of `o`'s health targets that can be Failed (computed at its first scan).
-    fn failable(&mut self, o: ObjectId) -> (usize, usize) {
-        if let Some((a, n)) = self.health.span[o] {
-            return (a as usize, n as usize);
+    /// `o`'s targets flattened, and the positions of those that can be Failed (found at its
+    /// first scan).
+    fn span(&mut self, o: ObjectId) -> Span {
+        if let Some(sp) = self.health.span[o] {
+            return sp;
         }
-        let lists = self.health_lists(o);
-        let found: Vec<u32> = lists
-            .iter()
-            .flat_map(|l| l.iter())
-            .enumerate()
-            .filter(|(_, t)| self.may_fail(**t))
-            .map(|(i, _)| u32::try_from(i).expect("fewer than 2^32 targets"))
-            .collect();
-        let start = self.health.failable.len();
-        self.health.failable.extend_from_slice(&found);
-        let span = (
-            u32::try_from(start).expect("fewer than 2^32 targets"),
-            u32::try_from(found.len()).expect("fewer than 2^32 targets"),
-        );
-        self.health.span[o] = Some(span);
-        (start, found.len())
+        let (t0, f0) = (self.health.targets.len(), self.health.failable.len());
+        let m = self.m;
+        for (i, t) in lists(m, o).iter().flat_map(|l| l.iter()).enumerate() {
+            if self.may_fail(*t) {
+                self.health.failable.push(index(i));
+            }
+            self.health.targets.push(*t);
+        }
+        let sp = Span {
+            targets: index(t0),
+            n: index(self.health.targets.len() - t0),
+            failable: index(f0),
+            n_failable: index(self.health.failable.len() - f0),
+        };
+        self.health.span[o] = Some(sp);
+        sp
     }
 
     /// One scan of `o`'s health targets at `now`: the first Failed target, and whether any
@@ -95,22 +106,22 @@ impl World<'_> {
         if !self.fast {
             return self.health_scan_full(o, now);
         }
-        let (start, len) = self.failable(o);
-        let lists = self.health_lists(o);
-        let failed = self.health.failable[start..start + len]
+        let sp = self.span(o);
+        let targets = &self.health.targets[sp.targets as usize..(sp.targets + sp.n) as usize];
+        let failed = self.health.failable
+            [sp.failable as usize..(sp.failable + sp.n_failable) as usize]
             .iter()
-            .map(|&i| at(&lists, i as usize))
+            .map(|&i| targets[i as usize])
             .find(|t| self.kstatus(*t, now) == KStatus::Failed);
         if failed.is_some() && fail_fast {
             return (failed, false);
         }
-        let n: usize = lists.iter().map(|l| l.len()).sum();
-        let hint = (self.obj[o].health_hint as usize).min(n);
-        let busy = (hint..n)
+        let hint = (self.obj[o].health_hint as usize).min(targets.len());
+        let busy = (hint..targets.len())
             .chain(0..hint)
-            .find(|&i| self.kstatus(at(&lists, i), now) == KStatus::InProgress);
+            .find(|&i| self.kstatus(targets[i], now) == KStatus::InProgress);
         if let Some(i) = busy {
-            self.obj[o].health_hint = u32::try_from(i).expect("fewer than 2^32 targets");
+            self.obj[o].health_hint = index(i);
         }
         (failed, busy.is_some())
     }

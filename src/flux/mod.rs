@@ -78,10 +78,31 @@ pub enum Step {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
+    /// When it is due; for an entry whose jitter is not drawn yet, the earliest it can be.
     ready_at: u64,
     seq: u64,
     cause: Cause,
     cause_ms: u64,
+    /// A jittered delay (`RequeueAfter` d ± 5 %, R10) whose draw is put off until the exact
+    /// time matters (Monte Carlo summaries): (d, draw index). The draw is keyed (R17), so drawing it
+    /// later gives the same value; most are never needed (an interval requeue after the
+    /// bootstrap ends, a chart poll overtaken by the chart's watch).
+    lazy: Option<(u64, u32)>,
+}
+
+impl Entry {
+    /// The latest it can be due.
+    fn latest(&self) -> u64 {
+        match self.lazy {
+            Some((d, _)) => self.cause_ms.saturating_add(jitter_bounds(d).1),
+            None => self.ready_at,
+        }
+    }
+}
+
+/// Bounds of d·(1 + 0.05·U[−1, 1]) rounded, with a margin for floating-point rounding.
+fn jitter_bounds(d: u64) -> (u64, u64) {
+    (d.saturating_sub(d / 16 + 2), d.saturating_add(d / 16 + 2))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -179,6 +200,10 @@ pub(crate) struct World<'m> {
     /// The optimised paths (FIFO lanes, incremental health scans); false runs the plain
     /// reference implementation, which must give the same trace.
     pub(crate) fast: bool,
+    /// Jittered requeues put their draw off ([`Entry::lazy`]): for Monte Carlo summaries,
+    /// which never need most of them. A full trace needs every one (`next_run_ms`), so there
+    /// it would only add work.
+    lazy_jitter: bool,
     /// Which health targets of each object can be Failed.
     health: health::HealthCache,
 }
@@ -191,7 +216,7 @@ fn ci(k: ObjKind) -> usize {
 }
 
 impl<'m> World<'m> {
-    fn new(m: &'m Model, seed: u64, trial: u64, fast: bool) -> Self {
+    fn new(m: &'m Model, seed: u64, trial: u64, fast: bool, lazy_jitter: bool) -> Self {
         let n = m.objects.len();
         let mk = |p: &crate::model::ControllerParams| {
             let lanes = [
@@ -226,6 +251,7 @@ impl<'m> World<'m> {
             wake: None,
             bootstrap_step: 0,
             fast,
+            lazy_jitter,
             health: health::HealthCache::new(n),
         }
     }
@@ -257,35 +283,113 @@ impl<'m> World<'m> {
             seq: s.reserve_seq(),
             cause,
             cause_ms,
+            lazy: None,
         };
         self.enqueue_entry(o, e, s.now());
     }
 
-    fn enqueue_entry(&mut self, o: ObjectId, e: Entry, now: SimTime) {
-        let st = &mut self.obj[o];
-        if st.running.is_some() {
-            if st.followup.is_none_or(|f| e.ready_at < f.ready_at) {
-                st.followup = Some(e);
+    /// `RequeueAfter` d ± 5 % (R10): the draw is taken now (its index), the value on the
+    /// summary path only when it matters ([`Entry::lazy`]).
+    pub(crate) fn requeue_jittered(
+        &mut self,
+        o: ObjectId,
+        d: u64,
+        cause: Cause,
+        s: &mut Scheduler<Ev>,
+    ) {
+        if !self.lazy_jitter || d == 0 {
+            let d = self.jitter(o, d);
+            self.requeue_after(o, d, cause, s);
+            return;
+        }
+        self.obj[o].rl_n = 0;
+        let n = self.obj[o].jitter_n;
+        self.obj[o].jitter_n += 1;
+        if !self.obj[o].created {
+            return;
+        }
+        let now = s.now().0;
+        let e = Entry {
+            ready_at: now + jitter_bounds(d).0,
+            seq: s.reserve_seq(),
+            cause,
+            cause_ms: now,
+            lazy: Some((d, n)),
+        };
+        self.enqueue_entry(o, e, s.now());
+    }
+
+    /// Draws a lazy entry's jitter: its exact due time.
+    fn resolve(&self, o: ObjectId, e: &mut Entry) {
+        if let Some((d, n)) = e.lazy.take() {
+            e.ready_at = e.cause_ms + self.jitter_value(o, d, n);
+        }
+    }
+
+    /// Whether `a` is due strictly before `b` (drawing lazy jitters only when the bounds
+    /// do not decide).
+    fn due_before(&self, o: ObjectId, a: &mut Entry, b: &mut Entry) -> bool {
+        if a.latest() < b.ready_at {
+            return true;
+        }
+        if a.ready_at >= b.latest() {
+            return false;
+        }
+        self.resolve(o, a);
+        self.resolve(o, b);
+        a.ready_at < b.ready_at
+    }
+
+    fn enqueue_entry(&mut self, o: ObjectId, mut e: Entry, now: SimTime) {
+        if self.obj[o].running.is_some() {
+            if let Some(mut f) = self.obj[o].followup {
+                let wins = self.due_before(o, &mut e, &mut f);
+                self.obj[o].followup = Some(if wins { e } else { f });
+            } else {
+                self.obj[o].followup = Some(e);
             }
             return;
         }
-        if st.pending.is_some_and(|p| e.ready_at >= p.ready_at) {
-            return;
+        if let Some(mut p) = self.obj[o].pending {
+            if !self.due_before(o, &mut e, &mut p) {
+                // `p` may now be drawn; its queue item is moved when it reaches the head.
+                self.obj[o].pending = Some(p);
+                return;
+            }
         }
-        st.pending = Some(e);
+        self.obj[o].pending = Some(e);
         let c = ci(self.m.objects[o].kind);
         self.ctl[c].queue.push(now, SimTime(e.ready_at), e.seq, o);
     }
 
-    /// The live head of controller `c`'s queue (stale entries are dropped on the way).
-    fn live_head(&mut self, c: usize) -> Option<(u64, u64, ObjectId)> {
+    /// The live head of controller `c`'s queue (stale entries are dropped on the way; a
+    /// lazy entry reaching the head is drawn and moved to its exact place).
+    fn live_head(&mut self, c: usize, now: SimTime) -> Option<(u64, u64, ObjectId)> {
         while let Some((ready_at, seq, &o)) = self.ctl[c].queue.peek() {
-            if self.obj[o].pending.is_some_and(|p| p.seq == seq) {
-                return Some((ready_at.0, seq, o));
+            match &self.obj[o].pending {
+                Some(p) if p.seq == seq => {
+                    if p.lazy.is_none() && p.ready_at == ready_at.0 {
+                        return Some((ready_at.0, seq, o));
+                    }
+                    self.move_to_exact_place(c, o, now);
+                }
+                _ => {
+                    self.ctl[c].queue.pop();
+                }
             }
-            self.ctl[c].queue.pop();
         }
         None
+    }
+
+    /// Draws the jitter of `o`'s pending entry, the head of controller `c`'s queue, and
+    /// moves it from its earliest possible place to its exact one.
+    #[cold]
+    fn move_to_exact_place(&mut self, c: usize, o: ObjectId, now: SimTime) {
+        let mut p = self.obj[o].pending.expect("live entry");
+        self.resolve(o, &mut p);
+        self.obj[o].pending = Some(p);
+        self.ctl[c].queue.pop();
+        self.ctl[c].queue.push(now, SimTime(p.ready_at), p.seq, o);
     }
 
     /// Hands due entries to free workers in the one order of the simulation (R0): an entry
@@ -303,7 +407,7 @@ impl<'m> World<'m> {
                 if now < self.ctl[c].down_until || self.ctl[c].free == 0 {
                     continue;
                 }
-                if let Some((r, q, o)) = self.live_head(c) {
+                if let Some((r, q, o)) = self.live_head(c, s.now()) {
                     if best.is_none_or(|b| (r, q) < (b.0, b.1)) {
                         best = Some((r, q, o, c));
                     }
@@ -439,6 +543,11 @@ impl<'m> World<'m> {
     pub(crate) fn jitter(&mut self, o: ObjectId, d: u64) -> u64 {
         let n = self.obj[o].jitter_n;
         self.obj[o].jitter_n += 1;
+        self.jitter_value(o, d, n)
+    }
+
+    /// The `n`-th jitter draw of `o` applied to `d` (R17: a keyed stream, any time).
+    fn jitter_value(&self, o: ObjectId, d: u64, n: u32) -> u64 {
         let u = self
             .key
             .stream(self.m.objects[o].hash, Purpose::Jitter, n)
@@ -464,8 +573,7 @@ impl<'m> World<'m> {
             self.remaining -= 1;
         }
         let interval = self.m.objects[o].interval;
-        let d = self.jitter(o, interval);
-        self.requeue_after(o, d, Cause::Interval { run }, s);
+        self.requeue_jittered(o, interval, Cause::Interval { run }, s);
         // What-if (R3): the proposed dependency watch enqueues at once only the dependents whose
         // Ready condition is False with reason DependencyNotReady.
         for &d in &self.m.dependents[o] {
@@ -577,7 +685,10 @@ impl<'m> World<'m> {
         }
     }
 
-    fn finish_trace(mut self, end: u64) -> Trace {
+    /// The trace at `end`. With `full` false and every object Ready, the end states
+    /// (`workloads`, `objects`) are left empty: a Monte Carlo summary of a finished trial
+    /// reads neither, and `objects` would draw every lazy interval jitter.
+    fn finish_trace(mut self, end: u64, full: bool) -> Trace {
         let now = end;
         self.trace.end_ms = end;
         self.trace.index_runs(self.m.objects.len());
@@ -586,6 +697,9 @@ impl<'m> World<'m> {
         } else {
             None
         };
+        if !full && self.remaining == 0 {
+            return self.trace;
+        }
         self.trace.workloads = self
             .wl
             .keys()
@@ -612,10 +726,10 @@ impl<'m> World<'m> {
                     ready: st.ready,
                     reconciling: st.reconciling,
                     stalled: st.stalled,
-                    next_run_ms: st
-                        .pending
-                        .map(|e| e.ready_at)
-                        .or(st.followup.map(|e| e.ready_at)),
+                    next_run_ms: st.pending.or(st.followup).map(|mut e| {
+                        self.resolve(o, &mut e);
+                        e.ready_at
+                    }),
                 }
             })
             .collect();
@@ -680,7 +794,15 @@ impl Handler for World<'_> {
 /// Simulates one trial of `m`: a pure function of (scenario, seed, trial) (SPEC "The model").
 #[must_use]
 pub fn simulate(m: &Model, seed: u64, trial: u64) -> Trace {
-    simulate_with(m, seed, trial, true)
+    simulate_with(m, seed, trial, true, true)
+}
+
+/// [`simulate`] for a Monte Carlo summary: the same trace, except that a trial in which
+/// every object became Ready has no end states (`workloads` and `objects` empty).
+#[doc(hidden)]
+#[must_use]
+pub fn simulate_summary(m: &Model, seed: u64, trial: u64) -> Trace {
+    simulate_with(m, seed, trial, true, false)
 }
 
 /// [`simulate`] on the plain reference implementation: one heap for every event and every
@@ -689,17 +811,17 @@ pub fn simulate(m: &Model, seed: u64, trial: u64) -> Trace {
 #[doc(hidden)]
 #[must_use]
 pub fn simulate_reference(m: &Model, seed: u64, trial: u64) -> Trace {
-    simulate_with(m, seed, trial, false)
+    simulate_with(m, seed, trial, false, true)
 }
 
 /// Delays of the engine's FIFO lanes: the fixed polls (R7, R8, R12) and first fetches (R4).
 const EVENT_LANES: [u64; 3] = [HEALTH_POLL_MS, STAGE_POLL_MS, MIN_RETRY_DELAY_MS];
 
-fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool) -> Trace {
-    let mut w = World::new(m, seed, trial, fast);
+fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool, full: bool) -> Trace {
+    let mut w = World::new(m, seed, trial, fast, fast && !full);
     let mut eng: Engine<Ev> = Engine::with_lanes(if fast { &EVENT_LANES } else { &[] });
     if m.objects.is_empty() {
-        let mut t = w.finish_trace(0);
+        let mut t = w.finish_trace(0, true);
         t.makespan_ms = Some(0);
         return t;
     }
@@ -707,7 +829,57 @@ fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool) -> Trace {
     let end = eng.run_until(&mut w, SimTime(m.horizon));
     let events = eng.events_handled();
     let stop = if w.remaining == 0 { end.0 } else { m.horizon };
-    let mut t = w.finish_trace(stop);
+    let mut t = w.finish_trace(stop, full);
     t.events = events;
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(ready_at: u64, seq: u64, lazy: Option<(u64, u32)>) -> Entry {
+        Entry {
+            ready_at,
+            seq,
+            cause: Cause::Created,
+            cause_ms: 1_000,
+            lazy,
+        }
+    }
+
+    // SPEC R10, R17: an entry whose jitter is not drawn yet lies within its bounds and compares
+    // with other adds exactly as its drawn time does, on whichever side it is.
+    #[test]
+    fn an_entry_not_drawn_compares_as_its_drawn_time() {
+        let sc =
+            crate::scenario::parse("kustomizations:\n  - {name: a, interval: 10s}\n", "t.yaml")
+                .expect("parses");
+        let m = crate::model::build(&sc).expect("builds");
+        let w = World::new(&m, 1, 0, true, true);
+        let d = 10_000;
+        let (lo, hi) = jitter_bounds(d);
+        for n in 0..200 {
+            let exact = 1_000 + w.jitter_value(ObjectId::new(0), d, n);
+            assert!(
+                (1_000 + lo..=1_000 + hi).contains(&exact),
+                "draw {n}: {exact}"
+            );
+            let lazy = entry(1_000 + lo, 5, Some((d, n)));
+            for t in [exact - 1, exact, exact + 1, 1_000 + lo, 1_000 + hi] {
+                let (mut a, mut b) = (entry(t, 9, None), lazy);
+                assert_eq!(
+                    w.due_before(ObjectId::new(0), &mut a, &mut b),
+                    t < exact,
+                    "add at {t}, draw {n}"
+                );
+                let (mut a, mut b) = (lazy, entry(t, 9, None));
+                assert_eq!(
+                    w.due_before(ObjectId::new(0), &mut a, &mut b),
+                    exact < t,
+                    "draw {n} vs add at {t}"
+                );
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! grow with the trial count beyond one makespan per trial. Merging is exact, so the result
 //! is the same on any thread count and for any split into shards ([`Shard`]).
 
-use super::{simulate_bounded, summarise, McConfig, RunError};
+use super::{simulate_summary_bounded, summarise, McConfig, RunError};
 use crate::analysis::accumulate::{McStats, PairedStats, ReadyMode};
 use crate::model::Model;
 use rayon::prelude::*;
@@ -165,7 +165,7 @@ pub fn monte_carlo_shard_in(
     cfg.check(m)?;
     let new = || McStats::new(m.objects.len(), mode);
     let trial = |acc: &mut McStats, i: u64| {
-        let t = simulate_bounded(m, cfg.seed, i)?;
+        let t = simulate_summary_bounded(m, cfg.seed, i)?;
         acc.add(i, &summarise(m, t));
         Ok(())
     };
@@ -228,8 +228,8 @@ pub fn monte_carlo_paired(
         paired: PairedStats::new(pairs.clone()),
     };
     let trial = |acc: &mut PairedRun, i: u64| {
-        let ta = summarise(ma, simulate_bounded(ma, cfg.seed, i)?);
-        let tb = summarise(mb, simulate_bounded(mb, cfg.seed, i)?);
+        let ta = summarise(ma, simulate_summary_bounded(ma, cfg.seed, i)?);
+        let tb = summarise(mb, simulate_summary_bounded(mb, cfg.seed, i)?);
         acc.paired.add(&ta, &tb);
         acc.a.add(i, &ta);
         acc.b.add(i, &tb);
