@@ -3,7 +3,7 @@
 use crate::analysis::critical_path::Category;
 use crate::analysis::guesses::{self, RestsOn};
 use crate::analysis::stuck::StuckObject;
-use crate::model::Model;
+use crate::model::{Model, ObjectId};
 use crate::runner::RunOutput;
 use crate::time::format_ms;
 use crate::trace::{Cause, FailWhy, Outcome};
@@ -204,10 +204,75 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
     (k.to_string(), r)
 }
 
+/// One object's line in the report, without its attempts.
+fn object_summary(m: &Model, t: &crate::trace::Trace, o: ObjectId, critical: bool) -> ObjectReport {
+    let obj = &m.objects[o];
+    let runs = t.runs_of(o);
+    let (outcome, reason) = runs.last().map_or_else(
+        || ("NotCreated".into(), "never reconciled".into()),
+        |r| outcome_text(m, t.runs[*r].outcome),
+    );
+    ObjectReport {
+        name: obj.display(),
+        kind: obj.kind.as_str().into(),
+        namespace: obj.namespace.clone(),
+        first_reconcile_ms: runs.first().map(|r| t.runs[*r].start_ms),
+        ready_ms: t.ready_ms[o],
+        attempts: runs
+            .iter()
+            .filter(|r| t.runs[**r].attempt.is_some())
+            .count() as u32,
+        failures: runs
+            .iter()
+            .filter(|r| t.runs[**r].outcome.is_failure())
+            .count() as u32,
+        outcome,
+        reason,
+        critical,
+        runs: vec![],
+    }
+}
+
+/// Every reconcile of object `o`.
+fn attempts(m: &Model, out: &RunOutput, o: ObjectId) -> Vec<AttemptReport> {
+    let t = &out.trace;
+    t.runs_of(o)
+        .iter()
+        .map(|&r| {
+            let rr = &t.runs[r];
+            let (outcome, reason) = outcome_text(m, rr.outcome);
+            AttemptReport {
+                run: r,
+                cause: cause_text(m, out, rr.cause),
+                queued_ms: rr.queued_ms,
+                start_ms: rr.start_ms,
+                apply_end_ms: rr.apply_end_ms,
+                end_ms: rr.end_ms,
+                outcome,
+                reason,
+            }
+        })
+        .collect()
+}
+
 impl RunReport {
     /// Builds the report of one run.
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
+        Self::build(m, out, true)
+    }
+
+    /// The readable timeline of one run: the same text as `RunReport::new(m, out).to_text()`,
+    /// without making the per-attempt rows only JSON and CSV show (for a 1,000,000-object run,
+    /// millions of rows, about a gigabyte).
+    #[must_use]
+    pub fn text_of(m: &Model, out: &RunOutput) -> String {
+        Self::build(m, out, false).to_text()
+    }
+
+    /// The report; with `runs` false every object's `runs` stays empty (what `to_text` reads
+    /// does not depend on them).
+    fn build(m: &Model, out: &RunOutput, runs: bool) -> Self {
         let t = &out.trace;
         let mut crit = vec![false; m.objects.len()];
         for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
@@ -217,51 +282,11 @@ impl RunReport {
             .init_order
             .iter()
             .map(|&o| {
-                let obj = &m.objects[o];
-                let runs: Vec<AttemptReport> = t
-                    .runs_of(o)
-                    .iter()
-                    .map(|&r| {
-                        let rr = &t.runs[r];
-                        let (outcome, reason) = outcome_text(m, rr.outcome);
-                        AttemptReport {
-                            run: r,
-                            cause: cause_text(m, out, rr.cause),
-                            queued_ms: rr.queued_ms,
-                            start_ms: rr.start_ms,
-                            apply_end_ms: rr.apply_end_ms,
-                            end_ms: rr.end_ms,
-                            outcome,
-                            reason,
-                        }
-                    })
-                    .collect();
-                let last = t.runs_of(o).last().map(|r| t.runs[*r].outcome);
-                let (outcome, reason) = last
-                    .map_or(("NotCreated".into(), "never reconciled".into()), |oc| {
-                        outcome_text(m, oc)
-                    });
-                ObjectReport {
-                    name: obj.display(),
-                    kind: obj.kind.as_str().into(),
-                    namespace: obj.namespace.clone(),
-                    first_reconcile_ms: t.runs_of(o).first().map(|r| t.runs[*r].start_ms),
-                    ready_ms: t.ready_ms[o],
-                    attempts: t
-                        .runs_of(o)
-                        .iter()
-                        .filter(|r| t.runs[**r].attempt.is_some())
-                        .count() as u32,
-                    failures: t
-                        .runs_of(o)
-                        .iter()
-                        .filter(|r| t.runs[**r].outcome.is_failure())
-                        .count() as u32,
-                    outcome,
-                    reason,
-                    critical: crit[o],
-                    runs,
+                let mut r = object_summary(m, t, o, crit[o]);
+                if runs {
+                    r.runs = attempts(m, out, o);
                 }
+                r
             })
             .collect();
         let mut per = BTreeMap::new();
