@@ -14,7 +14,7 @@ pub(super) fn build_faults(
     sources: &[Source],
     objects: &[FluxObject],
     workloads: &mut [Workload],
-    by_name: &NameIndex,
+    by_name: &NameIndex<'_>,
 ) -> (Faults, Notification) {
     // notification-controller (R19).
     let mut notification = Notification::default();
@@ -52,7 +52,7 @@ struct FaultEnv<'a> {
     sources: &'a [Source],
     objects: &'a [FluxObject],
     workloads: &'a mut [Workload],
-    by_name: &'a NameIndex,
+    by_name: &'a NameIndex<'a>,
     faults: Faults,
     notification: Notification,
 }

@@ -63,7 +63,7 @@ pub(super) fn kustomization_fields(
             .and_then(|d| c.dist(d, "apply"))
             .unwrap_or(Dist::Fixed(1000));
         let mut stages: [Vec<Target>; 3] = [vec![], vec![], vec![]];
-        for (t, _) in &ws.ks_targets[ki] {
+        for t in ws.ks_targets(ki) {
             let st = match t {
                 Target::Workload(w) => workloads[*w].stage as usize,
                 Target::Object(_) => 2,

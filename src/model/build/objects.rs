@@ -1,7 +1,7 @@
 //! Sources and the declaration of every Kustomization and HelmRelease (names, namespaces,
 //! duplicates); their fields are filled in later by `ks` and `helm`.
 
-use super::{canonical, Ctx, Index, DEFAULT_NS};
+use super::{canonical, Ctx, FastHash, Index, DEFAULT_NS};
 use crate::dist::Dist;
 use crate::model::types::*;
 use crate::rng::name_hash;
@@ -103,7 +103,7 @@ pub(super) struct Declared<'a> {
 /// and name is an error.
 pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
     let mut objects = Vec::with_capacity(raw.kustomizations.len() + raw.helm_releases.len());
-    let mut index = Index::with_capacity(objects.capacity());
+    let mut index = Index::with_capacity_and_hasher(objects.capacity(), FastHash::default());
     let entries = raw
         .kustomizations
         .iter()
