@@ -7,6 +7,7 @@ use crate::model::{Model, ObjectId};
 use crate::runner::RunOutput;
 use crate::time::format_ms;
 use crate::trace::{Cause, FailWhy, Outcome};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -255,6 +256,25 @@ fn attempts(m: &Model, out: &RunOutput, o: ObjectId) -> Vec<AttemptReport> {
         .collect()
 }
 
+/// One object's line of the timeline, in a name column `w` wide.
+fn object_line(s: &mut String, o: &ObjectReport, w: usize) {
+    let mark = if o.critical { "*" } else { " " };
+    let first = o.first_reconcile_ms.map_or("-".into(), format_ms);
+    let ready = o.ready_ms.map_or("never".into(), format_ms);
+    let _ = write!(
+        s,
+        "{mark} {:<w$}  {:>10}  {:>10}  {:>8}  {}",
+        o.name, first, ready, o.attempts, o.outcome
+    );
+    if o.outcome != "Ready" {
+        let _ = write!(s, ": {}", o.reason);
+    }
+    if o.failures > 0 {
+        let _ = write!(s, " ({} failed)", o.failures);
+    }
+    s.push('\n');
+}
+
 impl RunReport {
     /// Builds the report of one run.
     #[must_use]
@@ -278,9 +298,10 @@ impl RunReport {
         for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
             crit[o] = true;
         }
+        // Object by object on rayon's threads, collected in order: the same on any number.
         let objects = m
             .init_order
-            .iter()
+            .par_iter()
             .map(|&o| {
                 let mut r = object_summary(m, t, o, crit[o]);
                 if runs {
@@ -420,29 +441,25 @@ impl RunReport {
             "object", "first run", "ready", "attempts"
         );
         let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
-        sorted.sort_by(|a, b| {
+        // A stable sort, like the lines after it split over the threads, gives the same text
+        // on any number of threads.
+        sorted.par_sort_by(|a, b| {
             (a.ready_ms.unwrap_or(u64::MAX), &a.name)
                 .cmp(&(b.ready_ms.unwrap_or(u64::MAX), &b.name))
         });
-        for o in sorted {
-            let mark = if o.critical { "*" } else { " " };
-            let first = o.first_reconcile_ms.map_or("-".into(), format_ms);
-            let ready = o.ready_ms.map_or("never".into(), format_ms);
-            let fails = if o.failures > 0 {
-                format!(" ({} failed)", o.failures)
-            } else {
-                String::new()
-            };
-            let detail = if o.outcome == "Ready" {
-                String::new()
-            } else {
-                format!(": {}", o.reason)
-            };
-            let _ = writeln!(
-                s,
-                "{mark} {:<w$}  {:>10}  {:>10}  {:>8}  {}{}{}",
-                o.name, first, ready, o.attempts, o.outcome, detail, fails
-            );
+        let lines: Vec<String> = sorted
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut s = String::new();
+                for o in chunk {
+                    object_line(&mut s, o, w);
+                }
+                s
+            })
+            .collect();
+        s.reserve(lines.iter().map(String::len).sum());
+        for l in lines {
+            s.push_str(&l);
         }
         let _ = writeln!(s);
         match self.makespan_ms {

@@ -6,6 +6,7 @@ use crate::dist::Dist;
 use crate::model::types::*;
 use crate::rng::name_hash;
 use crate::scenario::schema::RawScenario;
+use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 
 /// The scenario's sources, or the implicit `flux-system` GitRepository when none is declared.
@@ -127,21 +128,25 @@ pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
     for (kind, name, ns, at) in entries {
         let ns = ns.as_deref().unwrap_or(DEFAULT_NS);
         let key = (kind, ns, name.value.as_str());
-        if let Some(&first) = index.get(&key) {
-            c.err(
-                name.referenced,
-                format!(
-                    "{} `{}/{}` is declared twice",
-                    kind.as_str(),
-                    ns,
-                    name.value
-                ),
-                Some("rename one of them".into()),
-            );
-            ids.push(first);
-            continue;
+        match index.entry(key) {
+            Entry::Occupied(first) => {
+                c.err(
+                    name.referenced,
+                    format!(
+                        "{} `{}/{}` is declared twice",
+                        kind.as_str(),
+                        ns,
+                        name.value
+                    ),
+                    Some("rename one of them".into()),
+                );
+                ids.push(*first.get());
+                continue;
+            }
+            Entry::Vacant(e) => {
+                e.insert(objects.len());
+            }
         }
-        index.insert(key, objects.len());
         ids.push(objects.len());
         objects.push(blank(kind, &name.value, ns, at.line()));
     }

@@ -259,7 +259,8 @@ fn declare<'a>(
     };
     let canon = canonical(&kind, &ns, &w.name.value);
     let hash = name_hash(&canon);
-    if ws.by_canon.get_hashed(&ws.list, &canon, hash).is_some() {
+    let id = ws.list.len();
+    if !ws.by_canon.insert_new(&ws.list, &canon, hash, id) {
         c.err(
             w.name.referenced,
             format!("`{canon}` is applied twice"),
@@ -283,8 +284,6 @@ fn declare<'a>(
         Some(p) => p.value,
         None => 0.0,
     };
-    let id = ws.list.len();
-    ws.by_canon.insert(hash, &canon, id);
     ws.list.push(Workload {
         hash,
         stage: stage_of(&kind),
@@ -442,15 +441,22 @@ impl CanonIndex {
         }
     }
 
-    /// Adds workload `id` (not yet indexed) named `canon`, of hash `name_hash(canon)`.
-    fn insert(&mut self, hash: u64, canon: &str, id: WorkloadId) {
+    /// Indexes workload `id`, named `canon` (of hash `name_hash(canon)`), unless a workload
+    /// of that name is indexed already (then false). One lookup: `id` is the next workload.
+    fn insert_new(&mut self, list: &[Workload], canon: &str, hash: u64, id: WorkloadId) -> bool {
         match self.by_hash.entry(hash) {
             Entry::Vacant(e) => {
                 e.insert(id);
+                true
             }
-            Entry::Occupied(_) => {
-                self.clashes.insert(canon.to_string(), id);
-            }
+            Entry::Occupied(e) if list[*e.get()].canonical == canon => false,
+            Entry::Occupied(_) => match self.clashes.entry(canon.to_string()) {
+                Entry::Vacant(e) => {
+                    e.insert(id);
+                    true
+                }
+                Entry::Occupied(_) => false,
+            },
         }
     }
 }
@@ -555,8 +561,10 @@ mod tests {
         let list = workloads();
         let mut ix = CanonIndex::with_capacity(3);
         for (i, w) in list.iter().enumerate() {
-            ix.insert(7, &w.canonical, i);
+            assert!(ix.insert_new(&list, &w.canonical, 7, i));
         }
+        assert!(!ix.insert_new(&list, "Job/n2/x", 7, 3), "indexed already");
+        assert!(!ix.insert_new(&list, "Job/n1/x", 7, 3), "indexed already");
         assert_eq!(ix.get_hashed(&list, "Job/n1/x", 7), Some(0));
         assert_eq!(ix.get_hashed(&list, "Job/flux-system/y", 7), Some(1));
         assert_eq!(ix.get_hashed(&list, "Job/n2/x", 7), Some(2));
