@@ -76,14 +76,17 @@ struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
     errors: Vec<Diagnostic>,
-    lines: crate::scenario::diag::LineIndex,
+    /// Made at the first problem (a valid scenario needs none).
+    lines: Option<crate::scenario::diag::LineIndex>,
 }
 
 impl Ctx<'_> {
     fn err(&mut self, loc: Location, msg: impl Into<String>, help: Option<String>) {
+        let src = self.src;
         let mut d = self
             .lines
-            .at(self.file, self.src, loc.line(), loc.column(), msg);
+            .get_or_insert_with(|| crate::scenario::diag::LineIndex::new(src))
+            .at(self.file, src, loc.line(), loc.column(), msg);
         d.help = help;
         self.errors.push(d);
     }
@@ -159,7 +162,7 @@ fn build_located(sc: &Scenario) -> Result<Model, Diagnostics> {
         file: &sc.file,
         src: &sc.source,
         errors: vec![],
-        lines: crate::scenario::diag::LineIndex::new(&sc.source),
+        lines: None,
     };
     let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
     let kustomize = controller(&mut c, &raw.controllers.kustomize, ObjKind::Kustomization);

@@ -24,7 +24,7 @@ pub(super) fn kustomization_fields(
     };
     for (ki, k) in raw.kustomizations.iter().enumerate() {
         let kv = &k.value;
-        let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
+        let ns = kv.namespace.as_deref().unwrap_or(DEFAULT_NS);
         let oid = d.ks_ids[ki];
         let interval = c.positive(&kv.interval, "interval").unwrap_or(600_000);
         let retry = c
@@ -33,8 +33,8 @@ pub(super) fn kustomization_fields(
         let explicit_timeout = c.positive(&kv.timeout, "timeout");
         let source = match &kv.source_ref {
             Some(r) => {
-                let sns = r.value.namespace.clone().unwrap_or_else(|| ns.clone());
-                match src_lookup(&r.value.name, &sns) {
+                let sns = r.value.namespace.as_deref().unwrap_or(ns);
+                match src_lookup(&r.value.name, sns) {
                     Some(s) => Some(s),
                     None => {
                         let hint =
@@ -55,7 +55,7 @@ pub(super) fn kustomization_fields(
                     }
                 }
             }
-            None => Some(src_lookup("flux-system", &ns).unwrap_or(0)),
+            None => Some(src_lookup("flux-system", ns).unwrap_or(0)),
         };
         let apply = kv
             .apply
@@ -80,7 +80,7 @@ pub(super) fn kustomization_fields(
                     } else {
                         ObjKind::HelmRelease
                     };
-                    let hns = r.namespace.as_deref().unwrap_or(&ns);
+                    let hns = r.namespace.as_deref().unwrap_or(ns);
                     d.index
                         .get(&(ok, hns, r.name.as_str()))
                         .map(|o| Target::Object(*o))
@@ -113,7 +113,7 @@ pub(super) fn kustomization_fields(
                 }
             }
         }
-        let subst = substitute_refs(c, kv, &ns, ws);
+        let subst = substitute_refs(c, kv, ns, ws);
         let o = &mut d.objects[oid];
         o.interval = interval;
         o.retry_interval = retry;
