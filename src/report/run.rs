@@ -205,8 +205,15 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
     (k.to_string(), r)
 }
 
-/// One object's line in the report, without its attempts.
-fn object_summary(m: &Model, t: &crate::trace::Trace, o: ObjectId, critical: bool) -> ObjectReport {
+/// One object's line in the report, without its attempts; with `full` false, without its kind
+/// and namespace either (only what `to_text` reads).
+fn object_summary(
+    m: &Model,
+    t: &crate::trace::Trace,
+    o: ObjectId,
+    critical: bool,
+    full: bool,
+) -> ObjectReport {
     let obj = &m.objects[o];
     let runs = t.runs_of(o);
     let (outcome, reason) = runs.last().map_or_else(
@@ -215,8 +222,16 @@ fn object_summary(m: &Model, t: &crate::trace::Trace, o: ObjectId, critical: boo
     );
     ObjectReport {
         name: obj.display(),
-        kind: obj.kind.as_str().into(),
-        namespace: obj.namespace.clone(),
+        kind: if full {
+            obj.kind.as_str().into()
+        } else {
+            String::new()
+        },
+        namespace: if full {
+            obj.namespace.clone()
+        } else {
+            String::new()
+        },
         first_reconcile_ms: runs.first().map(|r| t.runs[*r].start_ms),
         ready_ms: t.ready_ms[o],
         attempts: runs
@@ -290,8 +305,8 @@ impl RunReport {
         Self::build(m, out, false).to_text()
     }
 
-    /// The report; with `runs` false every object's `runs` stays empty (what `to_text` reads
-    /// does not depend on them).
+    /// The report; with `runs` false only what `to_text` reads (every object's `runs`, kind
+    /// and namespace stay empty).
     fn build(m: &Model, out: &RunOutput, runs: bool) -> Self {
         let t = &out.trace;
         let mut crit = vec![false; m.objects.len()];
@@ -303,7 +318,7 @@ impl RunReport {
             .init_order
             .par_iter()
             .map(|&o| {
-                let mut r = object_summary(m, t, o, crit[o]);
+                let mut r = object_summary(m, t, o, crit[o], runs);
                 if runs {
                     r.runs = attempts(m, out, o);
                 }
