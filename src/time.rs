@@ -3,6 +3,7 @@
 //! Owns: [`SimTime`], [`parse_duration`], [`format_ms`]. Depends on nothing else in the crate.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 /// A point in simulated time, in milliseconds since the start of the simulation (SPEC "The model").
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -149,18 +150,24 @@ pub fn format_ms(ms: u64) -> String {
     let m = (ms / 60_000) % 60;
     let s = (ms / 1000) % 60;
     let frac = ms % 1000;
-    let mut out = String::new();
+    // One string, written in place (reports format millions of times).
+    let mut out = String::with_capacity(16);
     if h > 0 {
-        out.push_str(&format!("{h}h"));
+        let _ = write!(out, "{h}h");
     }
     if h > 0 || m > 0 {
-        out.push_str(&format!("{m}m"));
+        let _ = write!(out, "{m}m");
     }
     if frac == 0 {
-        out.push_str(&format!("{s}s"));
+        let _ = write!(out, "{s}s");
     } else {
-        let f = format!("{frac:03}");
-        out.push_str(&format!("{s}.{}s", f.trim_end_matches('0')));
+        // Milliseconds as three digits, trailing zeros dropped: 250 → "25", 5 → "005".
+        let (mut f, mut digits) = (frac, 3);
+        while f % 10 == 0 {
+            f /= 10;
+            digits -= 1;
+        }
+        let _ = write!(out, "{s}.{f:0digits$}s");
     }
     out
 }
@@ -199,5 +206,9 @@ mod tests {
         assert_eq!(format_ms(90_250), "1m30.25s");
         assert_eq!(format_ms(3_605_000), "1h0m5s");
         assert_eq!(format_ms(30_000), "30s");
+        // Milliseconds keep their leading zeros and drop trailing ones.
+        assert_eq!(format_ms(61_005), "1m1.005s");
+        assert_eq!(format_ms(2_050), "2.05s");
+        assert_eq!(format_ms(7_200_100), "2h0m0.1s");
     }
 }

@@ -111,3 +111,32 @@ fn failed_output_write_leaves_nothing_behind() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot write"), "{err}");
 }
+
+// A distribution map names exactly one form: two forms, or none, are refused with the count,
+// at the line of the value (line 3 and line 5 here); one form alone is accepted.
+#[test]
+fn distribution_map_needs_exactly_one_form() {
+    let e = errors("kustomizations:\n  - name: a\n    apply: {fixed: 1s, uniform: {min: 1s, max: 2s}}\n  - name: b\n    apply: {}\n");
+    assert!(
+        e.contains("apply: a distribution needs exactly one of fixed, uniform, exponential, lognormal, triangular, pert, empirical (found 2)"),
+        "{e}"
+    );
+    assert!(e.contains("(found 0)"), "{e}");
+    assert!(
+        e.contains("bad.yaml:3:") && e.contains("bad.yaml:5:"),
+        "{e}"
+    );
+    let m = common::model("kustomizations: [{name: a, apply: {pert: {min: 1s, mode: 2s, max: 4s}}}, {name: b, apply: {fixed: 3s}}]\n");
+    assert_eq!(
+        m.objects[fluxsim::model::ObjectId::new(0)].apply,
+        fluxsim::dist::Dist::Pert {
+            min: 1000,
+            mode: 2000,
+            max: 4000
+        }
+    );
+    assert_eq!(
+        m.objects[fluxsim::model::ObjectId::new(1)].apply,
+        fluxsim::dist::Dist::Fixed(3000)
+    );
+}

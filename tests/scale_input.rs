@@ -99,3 +99,33 @@ fn json_diagnostics_match_yaml() {
         assert_eq!(ey.replace("bad2.yaml", "bad2.json"), ej);
     }
 }
+
+/// `fluxsim run` without `--json` or `--csv` renders the text without the per-attempt rows:
+/// the text is the full report's, byte for byte, for every shipped scenario (a stuck one
+/// included: a 1-second horizon) and with a seed that makes workloads fail.
+#[test]
+fn run_text_without_attempt_rows_is_the_full_reports() {
+    use fluxsim::report::RunReport;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut seen = 0;
+    for e in std::fs::read_dir(dir).expect("scenarios/") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        let sc = fluxsim::scenario::load(&p).expect("parses");
+        let m = fluxsim::model::build(&sc).expect("valid");
+        for seed in [1, 7] {
+            let out = fluxsim::runner::run_once(&m, seed, 0);
+            let full = RunReport::new(&m, &out).to_text();
+            assert_eq!(RunReport::text_of(&m, &out), full, "{}", p.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} scenarios");
+    let (m, out) = common::run("horizon: 1s\nkustomizations: [{name: a, apply: 5s}]\n");
+    assert!(out.trace.makespan_ms.is_none());
+    let full = RunReport::new(&m, &out).to_text();
+    assert!(full.contains("STUCK"));
+    assert_eq!(RunReport::text_of(&m, &out), full);
+}

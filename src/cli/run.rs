@@ -29,23 +29,43 @@ pub fn run(a: Args) -> CmdResult {
     check_outputs(&[("--json", json), ("--csv", csv)])?;
     let m = load_model(&a.scenario)?;
     let out = try_run_once(&m, a.seed, a.trial).map_err(fail)?;
-    let rep = RunReport::new(&m, &out);
-    // Only what is asked for is rendered (a 1,000,000-object JSON report is about 2 GB).
-    let json_text = json.map(|_| rep.to_json()).unwrap_or_default();
     let to_stdout = json == Some("-") || csv == Some("-");
-    let text = if to_stdout {
-        String::new()
+    // Only what is asked for is rendered (a 1,000,000-object JSON report is about 2 GB); the
+    // text alone does not need the per-attempt rows of the full report.
+    let (rep, text) = if json.is_some() || csv.is_some() {
+        let rep = RunReport::new(&m, &out);
+        let text = if to_stdout {
+            String::new()
+        } else {
+            rep.to_text()
+        };
+        (Some(rep), text)
     } else {
-        rep.to_text()
+        (None, RunReport::text_of(&m, &out))
     };
-    write_outputs(json, csv, &json_text, || rep.to_csv(), &text)?;
-    let code = if rep.stuck {
+    let json_text = match (&rep, json) {
+        (Some(rep), Some(_)) => rep.to_json(),
+        _ => String::new(),
+    };
+    write_outputs(
+        json,
+        csv,
+        &json_text,
+        || {
+            rep.as_ref()
+                .map_or_else(|| Ok(String::new()), RunReport::to_csv)
+        },
+        &text,
+    )?;
+    let code = if out.trace.makespan_ms.is_none() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     };
     // The process ends here: freeing the model, trace and report one allocation at a time
     // would cost about 2 s of CPU for a 1,000,000-object scenario; the OS takes it back at once.
+    std::mem::forget(text);
+    std::mem::forget(json_text);
     std::mem::forget(rep);
     std::mem::forget(out);
     std::mem::forget(m);

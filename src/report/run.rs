@@ -3,10 +3,11 @@
 use crate::analysis::critical_path::Category;
 use crate::analysis::guesses::{self, RestsOn};
 use crate::analysis::stuck::StuckObject;
-use crate::model::{Model, PerObject, WorkloadId};
+use crate::model::{Model, ObjectId, PerObject, WorkloadId};
 use crate::runner::RunOutput;
 use crate::time::format_ms;
 use crate::trace::{Cause, FailWhy, Outcome};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -204,64 +205,124 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
     (k.to_string(), r)
 }
 
+/// One object's line in the report, without its attempts; with `full` false, without its kind
+/// and namespace either (only what `to_text` reads).
+fn object_summary(
+    m: &Model,
+    t: &crate::trace::Trace,
+    o: ObjectId,
+    critical: bool,
+    full: bool,
+) -> ObjectReport {
+    let obj = &m.objects[o];
+    let runs = t.runs_of(o);
+    let (outcome, reason) = runs.last().map_or_else(
+        || ("NotCreated".into(), "never reconciled".into()),
+        |r| outcome_text(m, t.runs[*r].outcome),
+    );
+    ObjectReport {
+        name: obj.display(),
+        kind: if full {
+            obj.kind.as_str().into()
+        } else {
+            String::new()
+        },
+        namespace: if full {
+            obj.namespace.clone()
+        } else {
+            String::new()
+        },
+        first_reconcile_ms: runs.first().map(|r| t.runs[*r].start_ms),
+        ready_ms: t.ready_ms[o],
+        attempts: runs
+            .iter()
+            .filter(|r| t.runs[**r].attempt.is_some())
+            .count() as u32,
+        failures: runs
+            .iter()
+            .filter(|r| t.runs[**r].outcome.is_failure())
+            .count() as u32,
+        outcome,
+        reason,
+        critical,
+        runs: vec![],
+    }
+}
+
+/// Every reconcile of object `o`.
+fn attempts(m: &Model, out: &RunOutput, o: ObjectId) -> Vec<AttemptReport> {
+    let t = &out.trace;
+    t.runs_of(o)
+        .iter()
+        .map(|&r| {
+            let rr = &t.runs[r];
+            let (outcome, reason) = outcome_text(m, rr.outcome);
+            AttemptReport {
+                run: r,
+                cause: cause_text(m, out, rr.cause),
+                queued_ms: rr.queued_ms,
+                start_ms: rr.start_ms,
+                apply_end_ms: rr.apply_end_ms,
+                end_ms: rr.end_ms,
+                outcome,
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// One object's line of the timeline, in a name column `w` wide.
+fn object_line(s: &mut String, o: &ObjectReport, w: usize) {
+    let mark = if o.critical { "*" } else { " " };
+    let first = o.first_reconcile_ms.map_or("-".into(), format_ms);
+    let ready = o.ready_ms.map_or("never".into(), format_ms);
+    let _ = write!(
+        s,
+        "{mark} {:<w$}  {:>10}  {:>10}  {:>8}  {}",
+        o.name, first, ready, o.attempts, o.outcome
+    );
+    if o.outcome != "Ready" {
+        let _ = write!(s, ": {}", o.reason);
+    }
+    if o.failures > 0 {
+        let _ = write!(s, " ({} failed)", o.failures);
+    }
+    s.push('\n');
+}
+
 impl RunReport {
     /// Builds the report of one run.
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
+        Self::build(m, out, true)
+    }
+
+    /// The readable timeline of one run: the same text as `RunReport::new(m, out).to_text()`,
+    /// without making the per-attempt rows only JSON and CSV show (for a 1,000,000-object run,
+    /// millions of rows, about a gigabyte).
+    #[must_use]
+    pub fn text_of(m: &Model, out: &RunOutput) -> String {
+        Self::build(m, out, false).to_text()
+    }
+
+    /// The report; with `runs` false only what `to_text` reads (every object's `runs`, kind
+    /// and namespace stay empty).
+    fn build(m: &Model, out: &RunOutput, runs: bool) -> Self {
         let t = &out.trace;
         let mut crit: PerObject<bool> = vec![false; m.objects.len()].into();
         for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
             crit[o] = true;
         }
+        // Object by object on rayon's threads, collected in order: the same on any number.
         let objects = m
             .init_order
-            .iter()
+            .par_iter()
             .map(|&o| {
-                let obj = &m.objects[o];
-                let runs: Vec<AttemptReport> = t
-                    .runs_of(o)
-                    .iter()
-                    .map(|&r| {
-                        let rr = &t.runs[r];
-                        let (outcome, reason) = outcome_text(m, rr.outcome);
-                        AttemptReport {
-                            run: r,
-                            cause: cause_text(m, out, rr.cause),
-                            queued_ms: rr.queued_ms,
-                            start_ms: rr.start_ms,
-                            apply_end_ms: rr.apply_end_ms,
-                            end_ms: rr.end_ms,
-                            outcome,
-                            reason,
-                        }
-                    })
-                    .collect();
-                let last = t.runs_of(o).last().map(|r| t.runs[*r].outcome);
-                let (outcome, reason) = last
-                    .map_or(("NotCreated".into(), "never reconciled".into()), |oc| {
-                        outcome_text(m, oc)
-                    });
-                ObjectReport {
-                    name: obj.display(),
-                    kind: obj.kind.as_str().into(),
-                    namespace: obj.namespace.clone(),
-                    first_reconcile_ms: t.runs_of(o).first().map(|r| t.runs[*r].start_ms),
-                    ready_ms: t.ready_ms[o],
-                    attempts: t
-                        .runs_of(o)
-                        .iter()
-                        .filter(|r| t.runs[**r].attempt.is_some())
-                        .count() as u32,
-                    failures: t
-                        .runs_of(o)
-                        .iter()
-                        .filter(|r| t.runs[**r].outcome.is_failure())
-                        .count() as u32,
-                    outcome,
-                    reason,
-                    critical: crit[o],
-                    runs,
+                let mut r = object_summary(m, t, o, crit[o], runs);
+                if runs {
+                    r.runs = attempts(m, out, o);
                 }
+                r
             })
             .collect();
         let mut per = BTreeMap::new();
@@ -395,29 +456,25 @@ impl RunReport {
             "object", "first run", "ready", "attempts"
         );
         let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
-        sorted.sort_by(|a, b| {
+        // A stable sort, like the lines after it split over the threads, gives the same text
+        // on any number of threads.
+        sorted.par_sort_by(|a, b| {
             (a.ready_ms.unwrap_or(u64::MAX), &a.name)
                 .cmp(&(b.ready_ms.unwrap_or(u64::MAX), &b.name))
         });
-        for o in sorted {
-            let mark = if o.critical { "*" } else { " " };
-            let first = o.first_reconcile_ms.map_or("-".into(), format_ms);
-            let ready = o.ready_ms.map_or("never".into(), format_ms);
-            let fails = if o.failures > 0 {
-                format!(" ({} failed)", o.failures)
-            } else {
-                String::new()
-            };
-            let detail = if o.outcome == "Ready" {
-                String::new()
-            } else {
-                format!(": {}", o.reason)
-            };
-            let _ = writeln!(
-                s,
-                "{mark} {:<w$}  {:>10}  {:>10}  {:>8}  {}{}{}",
-                o.name, first, ready, o.attempts, o.outcome, detail, fails
-            );
+        let lines: Vec<String> = sorted
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut s = String::new();
+                for o in chunk {
+                    object_line(&mut s, o, w);
+                }
+                s
+            })
+            .collect();
+        s.reserve(lines.iter().map(String::len).sum());
+        for l in lines {
+            s.push_str(&l);
         }
         let _ = writeln!(s);
         match self.makespan_ms {

@@ -454,34 +454,72 @@ pub struct RawExpect {
     pub trials: Option<u32>,
 }
 
-/// A distribution as written: a bare duration (fixed), or a one-key map.
+/// A distribution as written: a bare duration (fixed), or a one-key map such as
+/// `{lognormal: {median: 30s, p95: 90s}}`, kept as the form it names (no boxed map per value:
+/// a million-object scenario has millions of them).
 #[derive(Debug)]
 pub enum RawDist {
     /// `30s`.
     Fixed(String),
-    /// A map such as `{lognormal: {median: 30s, p95: 90s}}`.
-    Map(Box<RawDistMap>),
+    /// `{fixed: 30s}`.
+    MapFixed(String),
+    /// `{uniform: {min, max}}`.
+    Uniform(MinMax),
+    /// `{exponential: {mean, offset}}`.
+    Exponential(ExpSpec),
+    /// `{lognormal: {median, p95}}`.
+    LogNormal(LogNormalSpec),
+    /// `{triangular: {min, mode, max}}`.
+    Triangular(Box<ThreePoint>),
+    /// `{pert: {min, mode, max}}`.
+    Pert(Box<ThreePoint>),
+    /// `{empirical: [10s, 12s, ...]}`.
+    Empirical(Vec<String>),
+    /// A map with none or several of the forms: how many (the model refuses it).
+    NotOne(usize),
 }
 
-/// The one-key distribution map (one member is present: the others are boxed so that an
-/// absent one costs a pointer, not its size, in a million-object scenario).
-#[derive(Debug, Default, Deserialize)]
+/// The one-key distribution map as parsed, before it becomes a [`RawDist`].
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDistMap {
-    /// `fixed: 30s`.
-    pub fixed: Option<String>,
-    /// `uniform: {min, max}`.
-    pub uniform: Option<Box<MinMax>>,
-    /// `exponential: {mean, offset}`.
-    pub exponential: Option<Box<ExpSpec>>,
-    /// `lognormal: {median, p95}`.
-    pub lognormal: Option<Box<LogNormalSpec>>,
-    /// `triangular: {min, mode, max}`.
-    pub triangular: Option<Box<ThreePoint>>,
-    /// `pert: {min, mode, max}`.
-    pub pert: Option<Box<ThreePoint>>,
-    /// `empirical: [10s, 12s, ...]`.
-    pub empirical: Option<Vec<String>>,
+struct RawDistMap {
+    fixed: Option<String>,
+    uniform: Option<MinMax>,
+    exponential: Option<ExpSpec>,
+    lognormal: Option<LogNormalSpec>,
+    triangular: Option<Box<ThreePoint>>,
+    pert: Option<Box<ThreePoint>>,
+    empirical: Option<Vec<String>>,
+}
+
+impl From<RawDistMap> for RawDist {
+    fn from(m: RawDistMap) -> Self {
+        let n = usize::from(m.fixed.is_some())
+            + usize::from(m.uniform.is_some())
+            + usize::from(m.exponential.is_some())
+            + usize::from(m.lognormal.is_some())
+            + usize::from(m.triangular.is_some())
+            + usize::from(m.pert.is_some())
+            + usize::from(m.empirical.is_some());
+        if n != 1 {
+            return RawDist::NotOne(n);
+        }
+        if let Some(s) = m.fixed {
+            RawDist::MapFixed(s)
+        } else if let Some(u) = m.uniform {
+            RawDist::Uniform(u)
+        } else if let Some(e) = m.exponential {
+            RawDist::Exponential(e)
+        } else if let Some(l) = m.lognormal {
+            RawDist::LogNormal(l)
+        } else if let Some(t) = m.triangular {
+            RawDist::Triangular(t)
+        } else if let Some(p) = m.pert {
+            RawDist::Pert(p)
+        } else {
+            RawDist::Empirical(m.empirical.unwrap_or_default())
+        }
+    }
 }
 
 /// `{min, max}`.
@@ -545,7 +583,7 @@ impl<'de> Deserialize<'de> for RawDist {
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<RawDist, A::Error> {
                 let f = RawDistMap::deserialize(de::value::MapAccessDeserializer::new(m))?;
-                Ok(RawDist::Map(Box::new(f)))
+                Ok(f.into())
             }
         }
         d.deserialize_any(V)

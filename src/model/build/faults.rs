@@ -14,7 +14,7 @@ pub(super) fn build_faults(
     sources: &TiSlice<SourceId, Source>,
     objects: &TiSlice<ObjectId, FluxObject>,
     workloads: &mut TiSlice<WorkloadId, Workload>,
-    by_name: &NameIndex,
+    by_name: &NameIndex<'_>,
 ) -> (Faults, Notification) {
     // notification-controller (R19).
     let mut notification = Notification::default();
@@ -52,7 +52,7 @@ struct FaultEnv<'a> {
     sources: &'a TiSlice<SourceId, Source>,
     objects: &'a TiSlice<ObjectId, FluxObject>,
     workloads: &'a mut TiSlice<WorkloadId, Workload>,
-    by_name: &'a NameIndex,
+    by_name: &'a NameIndex<'a>,
     faults: Faults,
     notification: Notification,
 }

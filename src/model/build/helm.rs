@@ -86,7 +86,8 @@ pub(super) fn helm_fields(
             .and_then(|d| c.dist(d, "chart fetch"))
             .unwrap_or(Dist::Fixed(2000));
         let skip_crds = install.and_then(|i| i.crds.as_deref()) == Some("Skip");
-        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = ws.hr_workloads[hi]
+        let (crds, rest): (Vec<WorkloadId>, Vec<WorkloadId>) = ws
+            .hr_workloads(hi)
             .iter()
             .partition(|w| workloads[**w].class == WClass::Crd && !skip_crds);
         let apply = hv

@@ -21,7 +21,7 @@ pub(super) fn kustomization_fields(
         |name: &str, ns: &str| sources.position(|s| s.name == name && s.namespace == ns);
     for (ki, k) in raw.kustomizations.iter().enumerate() {
         let kv = &k.value;
-        let ns = kv.namespace.clone().unwrap_or_else(|| DEFAULT_NS.into());
+        let ns = kv.namespace.as_deref().unwrap_or(DEFAULT_NS);
         let oid = d.ks_ids[ki];
         let interval = c.positive(&kv.interval, "interval").unwrap_or(600_000);
         let retry = c
@@ -30,8 +30,8 @@ pub(super) fn kustomization_fields(
         let explicit_timeout = c.positive(&kv.timeout, "timeout");
         let source = match &kv.source_ref {
             Some(r) => {
-                let sns = r.value.namespace.clone().unwrap_or_else(|| ns.clone());
-                match src_lookup(&r.value.name, &sns) {
+                let sns = r.value.namespace.as_deref().unwrap_or(ns);
+                match src_lookup(&r.value.name, sns) {
                     Some(s) => Some(s),
                     None => {
                         let hint =
@@ -52,7 +52,7 @@ pub(super) fn kustomization_fields(
                     }
                 }
             }
-            None => Some(src_lookup("flux-system", &ns).unwrap_or(SourceId::new(0))),
+            None => Some(src_lookup("flux-system", ns).unwrap_or(SourceId::new(0))),
         };
         let apply = kv
             .apply
@@ -60,7 +60,7 @@ pub(super) fn kustomization_fields(
             .and_then(|d| c.dist(d, "apply"))
             .unwrap_or(Dist::Fixed(1000));
         let mut stages: [Vec<Target>; 3] = [vec![], vec![], vec![]];
-        for (t, _) in &ws.ks_targets[ki] {
+        for t in ws.ks_targets(ki) {
             let st = match t {
                 Target::Workload(w) => workloads[*w].stage as usize,
                 Target::Object(_) => 2,
@@ -77,7 +77,7 @@ pub(super) fn kustomization_fields(
                     } else {
                         ObjKind::HelmRelease
                     };
-                    let hns = r.namespace.as_deref().unwrap_or(&ns);
+                    let hns = r.namespace.as_deref().unwrap_or(ns);
                     d.index
                         .get(&(ok, hns, r.name.as_str()))
                         .map(|o| Target::Object(*o))
@@ -110,7 +110,7 @@ pub(super) fn kustomization_fields(
                 }
             }
         }
-        let subst = substitute_refs(c, kv, &ns, ws);
+        let subst = substitute_refs(c, kv, ns, ws);
         let o = &mut d.objects[oid];
         o.interval = interval;
         o.retry_interval = retry;

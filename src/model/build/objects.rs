@@ -1,11 +1,12 @@
 //! Sources and the declaration of every Kustomization and HelmRelease (names, namespaces,
 //! duplicates); their fields are filled in later by `ks` and `helm`.
 
-use super::{canonical, Ctx, Index, DEFAULT_NS};
+use super::{canonical, Ctx, FastHash, Index, DEFAULT_NS};
 use crate::dist::Dist;
 use crate::model::types::*;
 use crate::rng::name_hash;
 use crate::scenario::schema::RawScenario;
+use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 
 /// The scenario's sources, or the implicit `flux-system` GitRepository when none is declared.
@@ -104,7 +105,7 @@ pub(super) struct Declared<'a> {
 pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
     let mut objects: PerObject<FluxObject> =
         Vec::with_capacity(raw.kustomizations.len() + raw.helm_releases.len()).into();
-    let mut index = Index::with_capacity(objects.capacity());
+    let mut index = Index::with_capacity_and_hasher(objects.capacity(), FastHash::default());
     let entries = raw
         .kustomizations
         .iter()
@@ -128,23 +129,27 @@ pub(super) fn declare<'a>(c: &mut Ctx, raw: &'a RawScenario) -> Declared<'a> {
     for (kind, name, ns, at) in entries {
         let ns = ns.as_deref().unwrap_or(DEFAULT_NS);
         let key = (kind, ns, name.value.as_str());
-        if let Some(&first) = index.get(&key) {
-            c.err(
-                name.referenced,
-                format!(
-                    "{} `{}/{}` is declared twice",
-                    kind.as_str(),
-                    ns,
-                    name.value
-                ),
-                Some("rename one of them".into()),
-            );
-            ids.push(first);
-            continue;
+        match index.entry(key) {
+            Entry::Occupied(first) => {
+                c.err(
+                    name.referenced,
+                    format!(
+                        "{} `{}/{}` is declared twice",
+                        kind.as_str(),
+                        ns,
+                        name.value
+                    ),
+                    Some("rename one of them".into()),
+                );
+                ids.push(*first.get());
+                continue;
+            }
+            Entry::Vacant(e) => {
+                e.insert(objects.next_key());
+            }
         }
-        let id = objects.push_and_get_key(blank(kind, &name.value, ns, at.line()));
-        index.insert(key, id);
-        ids.push(id);
+        ids.push(objects.next_key());
+        objects.push(blank(kind, &name.value, ns, at.line()));
     }
     let hr_ids = ids.split_off(raw.kustomizations.len());
     Declared {

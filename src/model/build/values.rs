@@ -57,103 +57,90 @@ impl Ctx<'_> {
             }
         };
         match &d.value {
-            RawDist::Fixed(s) => p(self, s).map(Dist::Fixed),
-            RawDist::Map(m) => {
-                let n = usize::from(m.fixed.is_some())
-                    + usize::from(m.uniform.is_some())
-                    + usize::from(m.exponential.is_some())
-                    + usize::from(m.lognormal.is_some())
-                    + usize::from(m.triangular.is_some())
-                    + usize::from(m.pert.is_some())
-                    + usize::from(m.empirical.is_some());
-                if n != 1 {
-                    self.err(loc, format!("{what}: a distribution needs exactly one of fixed, uniform, exponential, lognormal, triangular, pert, empirical (found {n})"), Some("e.g. `{lognormal: {median: 30s, p95: 90s}}`".into()));
+            RawDist::Fixed(s) | RawDist::MapFixed(s) => p(self, s).map(Dist::Fixed),
+            RawDist::NotOne(n) => {
+                self.err(loc, format!("{what}: a distribution needs exactly one of fixed, uniform, exponential, lognormal, triangular, pert, empirical (found {n})"), Some("e.g. `{lognormal: {median: 30s, p95: 90s}}`".into()));
+                None
+            }
+            RawDist::Uniform(u) => {
+                let (a, b) = (p(self, &u.min)?, p(self, &u.max)?);
+                if b < a {
+                    self.err(
+                        loc,
+                        format!("{what}: uniform max is below min"),
+                        Some("swap min and max".into()),
+                    );
                     return None;
                 }
-                if let Some(s) = &m.fixed {
-                    return p(self, s).map(Dist::Fixed);
+                Some(Dist::Uniform { min: a, max: b })
+            }
+            RawDist::Exponential(e) => {
+                let mean = p(self, &e.mean)?;
+                let offset = match &e.offset {
+                    Some(o) => p(self, o)?,
+                    None => 0,
+                };
+                if mean == 0 {
+                    self.err(
+                        loc,
+                        format!("{what}: exponential mean must be above zero"),
+                        None,
+                    );
+                    return None;
                 }
-                if let Some(u) = &m.uniform {
-                    let (a, b) = (p(self, &u.min)?, p(self, &u.max)?);
-                    if b < a {
+                Some(Dist::Exponential { mean, offset })
+            }
+            RawDist::LogNormal(l) => {
+                let (med, p95) = (p(self, &l.median)?, p(self, &l.p95)?);
+                match Dist::lognormal(med, p95) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
                         self.err(
                             loc,
-                            format!("{what}: uniform max is below min"),
-                            Some("swap min and max".into()),
+                            format!("{what}: {e}"),
+                            Some(
+                                "p95 must be above the median, e.g. `{median: 30s, p95: 90s}`"
+                                    .into(),
+                            ),
                         );
-                        return None;
+                        None
                     }
-                    return Some(Dist::Uniform { min: a, max: b });
                 }
-                if let Some(e) = &m.exponential {
-                    let mean = p(self, &e.mean)?;
-                    let offset = match &e.offset {
-                        Some(o) => p(self, o)?,
-                        None => 0,
-                    };
-                    if mean == 0 {
-                        self.err(
-                            loc,
-                            format!("{what}: exponential mean must be above zero"),
-                            None,
-                        );
-                        return None;
+            }
+            RawDist::Triangular(t) | RawDist::Pert(t) => {
+                let (a, c, b) = (p(self, &t.min)?, p(self, &t.mode)?, p(self, &t.max)?);
+                if !(a <= c && c <= b) {
+                    self.err(loc, format!("{what}: needs min ≤ mode ≤ max"), None);
+                    return None;
+                }
+                Some(if matches!(d.value, RawDist::Pert(_)) {
+                    Dist::Pert {
+                        min: a,
+                        mode: c,
+                        max: b,
                     }
-                    return Some(Dist::Exponential { mean, offset });
-                }
-                if let Some(l) = &m.lognormal {
-                    let (med, p95) = (p(self, &l.median)?, p(self, &l.p95)?);
-                    return match Dist::lognormal(med, p95) {
-                        Ok(d) => Some(d),
-                        Err(e) => {
-                            self.err(
-                                loc,
-                                format!("{what}: {e}"),
-                                Some(
-                                    "p95 must be above the median, e.g. `{median: 30s, p95: 90s}`"
-                                        .into(),
-                                ),
-                            );
-                            None
-                        }
-                    };
-                }
-                if let Some(t) = m.triangular.as_ref().or(m.pert.as_ref()) {
-                    let (a, c, b) = (p(self, &t.min)?, p(self, &t.mode)?, p(self, &t.max)?);
-                    if !(a <= c && c <= b) {
-                        self.err(loc, format!("{what}: needs min ≤ mode ≤ max"), None);
-                        return None;
+                } else {
+                    Dist::Triangular {
+                        min: a,
+                        mode: c,
+                        max: b,
                     }
-                    return Some(if m.pert.is_some() {
-                        Dist::Pert {
-                            min: a,
-                            mode: c,
-                            max: b,
-                        }
-                    } else {
-                        Dist::Triangular {
-                            min: a,
-                            mode: c,
-                            max: b,
-                        }
-                    });
+                })
+            }
+            RawDist::Empirical(v) => {
+                if v.is_empty() {
+                    self.err(
+                        loc,
+                        format!("{what}: empirical needs at least one sample"),
+                        None,
+                    );
+                    return None;
                 }
-                if let Some(v) = &m.empirical {
-                    if v.is_empty() {
-                        self.err(
-                            loc,
-                            format!("{what}: empirical needs at least one sample"),
-                            None,
-                        );
-                        return None;
-                    }
-                    let mut out = Vec::with_capacity(v.len());
-                    for s in v {
-                        out.push(p(self, s)?);
-                    }
-                    return Some(Dist::Empirical(out));
+                let mut out = Vec::with_capacity(v.len());
+                for s in v {
+                    out.push(p(self, s)?);
                 }
-                None
+                Some(Dist::Empirical(out))
             }
         }
     }

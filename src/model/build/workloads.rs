@@ -3,18 +3,21 @@
 //! through a name index, so a million references cost linear time.
 
 use super::objects::Declared;
-use super::{canonical, class_of, default_ready, did_you_mean, stage_of, Ctx};
+use super::{
+    canonical, class_of, default_ready, did_you_mean, stage_of, Ctx, FastHash, DEFAULT_NS,
+};
 use crate::model::error::ModelError;
 use crate::model::types::*;
 use crate::rng::name_hash;
 use crate::scenario::schema::{RawScenario, RawWorkload};
 use crate::scenario::spanned::Spanned;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// A workload declared but not yet resolved: its raw entry and the namespace it defaults to.
 struct Pending<'a> {
     raw: &'a Spanned<RawWorkload>,
-    default_ns: String,
+    default_ns: &'a str,
 }
 
 /// Every workload, with the indexes that resolve references to them.
@@ -22,26 +25,37 @@ pub(super) struct Workloads<'a> {
     /// The workloads, in declaration order.
     pub list: PerWorkload<Workload>,
     /// `Kind/namespace/name` (or `Kind/name`) → workload.
-    pub by_canon: HashMap<String, WorkloadId>,
+    by_canon: CanonIndex,
     /// Name → workloads of that name.
-    pub by_name: NameIndex,
+    pub by_name: NameIndex<'a>,
     /// The bootstrap workloads, in order.
     pub bootstrap: Vec<WorkloadId>,
-    /// For each raw Kustomization, what its `resources` apply, with the raw entry.
-    pub ks_targets: Vec<Vec<(Target, &'a Spanned<RawWorkload>)>>,
-    /// For each raw HelmRelease, the workloads its chart installs.
-    pub hr_workloads: Vec<Vec<WorkloadId>>,
+    /// What each raw Kustomization's `resources` apply: `ks_targets[ks_start[k]..ks_start[k + 1]]`.
+    ks_targets: Vec<Target>,
+    ks_start: Vec<usize>,
+    /// The workloads each raw HelmRelease's chart installs, the same way.
+    hr_workloads: Vec<WorkloadId>,
+    hr_start: Vec<usize>,
     pending: Vec<Pending<'a>>,
 }
 
 impl Workloads<'_> {
+    /// What raw Kustomization `k`'s `resources` apply.
+    pub fn ks_targets(&self, k: usize) -> &[Target] {
+        &self.ks_targets[self.ks_start[k]..self.ks_start[k + 1]]
+    }
+
+    /// The workloads raw HelmRelease `h`'s chart installs.
+    pub fn hr_workloads(&self, h: usize) -> &[WorkloadId] {
+        &self.hr_workloads[self.hr_start[h]..self.hr_start[h + 1]]
+    }
+
     /// The workload of exactly that kind, namespace and name, if any.
     pub fn find(&self, kind: &str, ns: &str, name: &str) -> Option<WorkloadId> {
         // `canonical` is one-to-one on declared workloads (a second workload with the same
         // canonical name is refused), so the fields check only guards against names with `/`.
         self.by_canon
-            .get(&canonical(kind, ns, name))
-            .copied()
+            .get(&self.list, &canonical(kind, ns, name))
             .filter(|&i| {
                 let w = &self.list[i];
                 w.kind == kind && w.namespace == ns && w.name == name
@@ -79,11 +93,13 @@ pub(super) fn declare_all<'a>(
             .sum::<usize>();
     let mut ws = Workloads {
         list: PerWorkload::with_capacity(n),
-        by_canon: HashMap::with_capacity(n),
-        by_name: NameIndex::new(),
+        by_canon: CanonIndex::with_capacity(n),
+        by_name: NameIndex::default(),
         bootstrap: vec![],
-        ks_targets: vec![vec![]; raw.kustomizations.len()],
-        hr_workloads: vec![vec![]; raw.helm_releases.len()],
+        ks_targets: Vec::with_capacity(n),
+        ks_start: Vec::with_capacity(raw.kustomizations.len() + 1),
+        hr_workloads: vec![],
+        hr_start: Vec::with_capacity(raw.helm_releases.len() + 1),
         pending: Vec::with_capacity(n),
     };
     for (i, b) in raw.bootstrap.iter().enumerate() {
@@ -92,31 +108,31 @@ pub(super) fn declare_all<'a>(
         }
     }
     for (ki, k) in raw.kustomizations.iter().enumerate() {
+        ws.ks_start.push(ws.ks_targets.len());
         let oid = d.ks_ids[ki];
-        let default_ns = k
-            .value
-            .target_namespace
-            .clone()
-            .unwrap_or_else(|| d.objects[oid].namespace.clone());
-        for r in &k.value.resources {
+        let kv = &k.value;
+        // The object's namespace (that of the first declared object of this kind and name).
+        let ns = kv.namespace.as_deref().unwrap_or(DEFAULT_NS);
+        let default_ns = kv.target_namespace.as_deref().unwrap_or(ns);
+        for r in &kv.resources {
             let kind = r.value.kind.value.as_str();
             if kind == "Kustomization" || kind == "HelmRelease" {
                 if let Some(child) = child_object(c, d, oid, r) {
-                    ws.ks_targets[ki].push((Target::Object(child), r));
+                    ws.ks_targets.push(Target::Object(child));
                 }
-            } else if let Some(id) = declare(c, &mut ws, r, Owner::Object(oid), &default_ns) {
-                ws.ks_targets[ki].push((Target::Workload(id), r));
+            } else if let Some(id) = declare(c, &mut ws, r, Owner::Object(oid), default_ns) {
+                ws.ks_targets.push(Target::Workload(id));
             }
         }
     }
+    ws.ks_start.push(ws.ks_targets.len());
     for (hi, h) in raw.helm_releases.iter().enumerate() {
+        ws.hr_start.push(ws.hr_workloads.len());
         let oid = d.hr_ids[hi];
-        let default_ns = h
-            .value
-            .target_namespace
-            .clone()
-            .unwrap_or_else(|| d.objects[oid].namespace.clone());
-        for r in &h.value.resources {
+        let hv = &h.value;
+        let ns = hv.namespace.as_deref().unwrap_or(DEFAULT_NS);
+        let default_ns = hv.target_namespace.as_deref().unwrap_or(ns);
+        for r in &hv.resources {
             let kind = r.value.kind.value.as_str();
             if kind == "Kustomization" || kind == "HelmRelease" {
                 c.err(
@@ -126,12 +142,13 @@ pub(super) fn declare_all<'a>(
                 );
                 continue;
             }
-            if let Some(id) = declare(c, &mut ws, r, Owner::Object(oid), &default_ns) {
-                ws.hr_workloads[hi].push(id);
+            if let Some(id) = declare(c, &mut ws, r, Owner::Object(oid), default_ns) {
+                ws.hr_workloads.push(id);
             }
         }
     }
-    ws.by_name = name_index(&ws.list);
+    ws.hr_start.push(ws.hr_workloads.len());
+    ws.by_name = NameIndex::new(ws.pending.iter().map(|p| p.raw.value.name.value.as_str()));
     ws
 }
 
@@ -230,7 +247,7 @@ fn declare<'a>(
     ws: &mut Workloads<'a>,
     rw: &'a Spanned<RawWorkload>,
     owner: Owner,
-    default_ns: &str,
+    default_ns: &'a str,
 ) -> Option<WorkloadId> {
     let w = &rw.value;
     let kind = w.kind.value.clone();
@@ -241,7 +258,9 @@ fn declare<'a>(
         None => default_ns.to_string(),
     };
     let canon = canonical(&kind, &ns, &w.name.value);
-    if ws.by_canon.contains_key(&canon) {
+    let hash = name_hash(&canon);
+    let id = ws.list.next_key();
+    if !ws.by_canon.insert_new(&ws.list, &canon, hash, id) {
         c.err(
             w.name.referenced,
             format!("`{canon}` is applied twice"),
@@ -265,10 +284,8 @@ fn declare<'a>(
         Some(p) => p.value,
         None => 0.0,
     };
-    let id = ws.list.next_key();
-    ws.by_canon.insert(canon.clone(), id);
     ws.list.push(Workload {
-        hash: name_hash(&canon),
+        hash,
         stage: stage_of(&kind),
         kind,
         name: w.name.value.clone(),
@@ -288,7 +305,7 @@ fn declare<'a>(
     });
     ws.pending.push(Pending {
         raw: rw,
-        default_ns: default_ns.to_string(),
+        default_ns,
     });
     Some(id)
 }
@@ -349,14 +366,14 @@ pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
                         None
                     }
                 });
-        let ns = &ws.list[wi].namespace;
+        let ns = ws.list[wi].namespace.as_str();
         let ns_obj = if ns.is_empty() {
             None
-        } else if let Some(&o) = namespaces.get(ns.as_str()) {
+        } else if let Some(&o) = namespaces.get(ns) {
             o
         } else {
-            let o = ws.by_canon.get(&format!("Namespace/{ns}")).copied();
-            namespaces.insert(ns.clone(), o);
+            let o = ws.by_canon.get(&ws.list, &format!("Namespace/{ns}"));
+            namespaces.insert(ns.to_string(), o);
             o
         };
         let wl = &mut ws.list[wi];
@@ -367,15 +384,94 @@ pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
     }
 }
 
-/// Workload ids by name, built once so that many references resolve in linear time.
-pub(super) type NameIndex = HashMap<String, Vec<WorkloadId>>;
+/// Workload ids by name, built once so that many references resolve in linear time: the first
+/// workload of each name, and after each workload the next one of its name (names borrowed
+/// from the raw scenario: no copy, no list per name).
+#[derive(Default)]
+pub(super) struct NameIndex<'a> {
+    first: HashMap<&'a str, WorkloadId, FastHash>,
+    next: PerWorkload<Option<WorkloadId>>,
+}
 
-fn name_index(workloads: &TiSlice<WorkloadId, Workload>) -> NameIndex {
-    let mut ix = NameIndex::with_capacity(workloads.len());
-    for (i, w) in workloads.iter_enumerated() {
-        ix.entry(w.name.clone()).or_default().push(i);
+impl<'a> NameIndex<'a> {
+    /// The index of `names` (workload `i` is named `names[i]`).
+    fn new(names: impl DoubleEndedIterator<Item = &'a str> + ExactSizeIterator) -> Self {
+        let n = names.len();
+        let mut first = HashMap::with_capacity_and_hasher(n, FastHash::default());
+        let mut next: PerWorkload<Option<WorkloadId>> = vec![None; n].into();
+        // From the last workload back, so that each name's chain runs in declaration order.
+        for (i, name) in names.enumerate().rev() {
+            let i = WorkloadId::new(i);
+            next[i] = first.insert(name, i);
+        }
+        NameIndex { first, next }
     }
-    ix
+
+    /// The workloads named `name`, in declaration order.
+    fn named(&self, name: &str) -> impl Iterator<Item = WorkloadId> + '_ {
+        std::iter::successors(self.first.get(name).copied(), |&i| self.next[i])
+    }
+}
+
+/// `Kind/namespace/name` → workload, keyed by the hash of the canonical name that every
+/// workload keeps anyway ([`Workload::hash`]), so that no name is copied into the index. The
+/// rare second name with the same hash goes to `clashes`.
+struct CanonIndex {
+    by_hash: HashMap<u64, WorkloadId, FastHash>,
+    clashes: HashMap<String, WorkloadId>,
+}
+
+impl CanonIndex {
+    fn with_capacity(n: usize) -> Self {
+        CanonIndex {
+            by_hash: HashMap::with_capacity_and_hasher(n, FastHash::default()),
+            clashes: HashMap::new(),
+        }
+    }
+
+    /// The workload whose canonical name is `canon`.
+    fn get(&self, list: &TiSlice<WorkloadId, Workload>, canon: &str) -> Option<WorkloadId> {
+        self.get_hashed(list, canon, name_hash(canon))
+    }
+
+    /// The same, given `name_hash(canon)`.
+    fn get_hashed(
+        &self,
+        list: &TiSlice<WorkloadId, Workload>,
+        canon: &str,
+        hash: u64,
+    ) -> Option<WorkloadId> {
+        match self.by_hash.get(&hash) {
+            Some(&i) if list[i].canonical == canon => Some(i),
+            Some(_) => self.clashes.get(canon).copied(),
+            None => None,
+        }
+    }
+
+    /// Indexes workload `id`, named `canon` (of hash `name_hash(canon)`), unless a workload
+    /// of that name is indexed already (then false). One lookup: `id` is the next workload.
+    fn insert_new(
+        &mut self,
+        list: &TiSlice<WorkloadId, Workload>,
+        canon: &str,
+        hash: u64,
+        id: WorkloadId,
+    ) -> bool {
+        match self.by_hash.entry(hash) {
+            Entry::Vacant(e) => {
+                e.insert(id);
+                true
+            }
+            Entry::Occupied(e) if list[*e.get()].canonical == canon => false,
+            Entry::Occupied(_) => match self.clashes.entry(canon.to_string()) {
+                Entry::Vacant(e) => {
+                    e.insert(id);
+                    true
+                }
+                Entry::Occupied(_) => false,
+            },
+        }
+    }
 }
 
 /// Resolves a workload reference: `name`, `Kind/name`, `ns/name` or `Kind/ns/name`, looking
@@ -386,19 +482,16 @@ fn name_index(workloads: &TiSlice<WorkloadId, Workload>) -> NameIndex {
 /// [`ModelError::UnknownWorkload`] (with a did-you-mean) or [`ModelError::AmbiguousWorkload`].
 pub(super) fn lookup_in(
     workloads: &TiSlice<WorkloadId, Workload>,
-    index: &NameIndex,
+    index: &NameIndex<'_>,
     spec: &str,
     default_ns: &str,
     only_crd: bool,
 ) -> Result<WorkloadId, ModelError> {
     let parts: Vec<&str> = spec.split('/').collect();
-    let pool = parts
-        .last()
-        .and_then(|name| index.get(*name))
-        .map_or(&[][..], Vec::as_slice);
-    let cands: Vec<WorkloadId> = pool
-        .iter()
-        .map(|&i| (i, &workloads[i]))
+    let name = parts.last().copied().unwrap_or(spec);
+    let cands: Vec<WorkloadId> = index
+        .named(name)
+        .map(|i| (i, &workloads[i]))
         .filter(|(_, w)| !only_crd || w.class == WClass::Crd)
         .filter(|(_, w)| match parts.as_slice() {
             [name] => w.name == *name,
@@ -459,4 +552,61 @@ fn pick(
             .map(|i| workloads[*i].canonical.clone())
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workloads() -> PerWorkload<Workload> {
+        let sc = crate::scenario::parse(
+            "kustomizations: [{name: a, resources: [{kind: Job, name: x, namespace: n1}, {kind: Job, name: y}, {kind: Job, name: x, namespace: n2}]}]\n",
+            "t.yaml",
+        )
+        .expect("parses");
+        crate::model::build(&sc).expect("valid").workloads
+    }
+
+    // Two different canonical names with the same hash (forced here; a 64-bit clash in
+    // practice) are both found, and a third name with that hash is not.
+    #[test]
+    fn canonical_index_keeps_names_whose_hashes_clash() {
+        let list = workloads();
+        let mut ix = CanonIndex::with_capacity(3);
+        for (i, w) in list.iter_enumerated() {
+            assert!(ix.insert_new(&list, &w.canonical, 7, i));
+        }
+        assert!(
+            !ix.insert_new(&list, "Job/n2/x", 7, WorkloadId::new(3)),
+            "indexed already"
+        );
+        assert!(
+            !ix.insert_new(&list, "Job/n1/x", 7, WorkloadId::new(3)),
+            "indexed already"
+        );
+        assert_eq!(
+            ix.get_hashed(&list, "Job/n1/x", 7),
+            Some(WorkloadId::new(0))
+        );
+        assert_eq!(
+            ix.get_hashed(&list, "Job/flux-system/y", 7),
+            Some(WorkloadId::new(1))
+        );
+        assert_eq!(
+            ix.get_hashed(&list, "Job/n2/x", 7),
+            Some(WorkloadId::new(2))
+        );
+        assert_eq!(ix.get_hashed(&list, "Job/n3/x", 7), None);
+        assert_eq!(ix.get(&list, "Job/n2/x"), None, "another hash: not indexed");
+    }
+
+    // Workloads of one name come in declaration order (what an ambiguous reference lists).
+    #[test]
+    fn name_index_lists_a_name_in_declaration_order() {
+        let ix = NameIndex::new(["x", "y", "x", "x"].into_iter());
+        let ids = |v: &[usize]| v.iter().map(|&i| WorkloadId::new(i)).collect::<Vec<_>>();
+        assert_eq!(ix.named("x").collect::<Vec<_>>(), ids(&[0, 2, 3]));
+        assert_eq!(ix.named("y").collect::<Vec<_>>(), ids(&[1]));
+        assert_eq!(ix.named("z").count(), 0);
+    }
 }
