@@ -25,51 +25,11 @@ const DEFAULT_NS: &str = "flux-system";
 /// (kind, namespace, name) → object, borrowing the names from the raw scenario.
 type Index<'a> = HashMap<(ObjKind, &'a str, &'a str), ObjectId, FastHash>;
 
-/// The hasher of the build's indexes, whose keys are short names and ids: eight bytes at a
-/// time (FxHash's multiply-rotate), then a final mix so that the top bits the hash table
-/// compares first differ too. Several times faster than the default SipHash on such keys;
-/// the scenario is the user's own input, so there is no hash flooding to guard against.
-type FastHash = std::hash::BuildHasherDefault<Fx>;
-
-/// The state of [`FastHash`].
-#[derive(Default)]
-struct Fx(u64);
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        // The length keeps "a" and "a\0" apart.
-        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 59));
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        // splitmix64's finalizer.
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
+/// The hasher of the build's indexes, whose keys are short names and ids: foldhash, several
+/// times faster than the default SipHash on such keys and seeded at random per process, so a
+/// hostile scenario cannot be written to make every name collide (the indexes are only looked
+/// up, never iterated, so the seed cannot change any output).
+type FastHash = foldhash::fast::RandomState;
 
 /// The diagnostics collected while building, with what they need to point into the file.
 struct Ctx<'a> {
