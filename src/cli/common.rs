@@ -5,7 +5,7 @@
 use fluxsim::analysis::accumulate::McStats;
 use fluxsim::model::{build, Model};
 use fluxsim::report::mc::ScenarioInfo;
-use fluxsim::report::write::{check_writable, write_output, WriteError};
+use fluxsim::report::write::{check_writable, write_output, write_output_with, WriteError};
 use fluxsim::report::McReport;
 use fluxsim::runner::{monte_carlo_stats, McConfig};
 use fluxsim::scenario;
@@ -85,6 +85,14 @@ pub fn check_outputs(outputs: &[(&str, Option<&str>)]) -> Result<(), ExitCode> {
 /// Writes `bytes` to `path` (`-`: stdout).
 pub fn emit(path: &str, bytes: &[u8]) -> Result<(), ExitCode> {
     write_output(path, bytes, &mut std::io::stdout().lock()).map_err(|e| write_failed(&e))
+}
+
+/// Writes what `body` writes to `path` (or stdout for `-`) as it is made, atomically.
+pub fn emit_with(
+    path: &str,
+    body: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ExitCode> {
+    write_output_with(path, &mut std::io::stdout().lock(), body).map_err(|e| write_failed(&e))
 }
 
 /// Prints `text` to stdout (a closed stdout ends the command quietly).

@@ -1,6 +1,6 @@
 //! `fluxsim run`: one bootstrap, its timeline, makespan and critical path.
 
-use super::common::{check_outputs, fail, load_model, write_outputs, CmdResult};
+use super::common::{check_outputs, emit_with, fail, load_model, write_outputs, CmdResult};
 use fluxsim::report::RunReport;
 use fluxsim::runner::try_run_once;
 use std::process::ExitCode;
@@ -43,14 +43,15 @@ pub fn run(a: Args) -> CmdResult {
     } else {
         (None, RunReport::text_of(&m, &out))
     };
-    let json_text = match (&rep, json) {
-        (Some(rep), Some(_)) => rep.to_json(),
-        _ => String::new(),
-    };
+    // The JSON report goes to its file as it is serialized (about 2 GB at 1,000,000 objects).
+    if let (Some(rep), Some(p)) = (&rep, json) {
+        emit_with(p, &mut |w| rep.write_json(w))?;
+    }
+    // With `--json -` the text is empty: nothing else goes to stdout.
     write_outputs(
-        json,
+        None,
         csv,
-        &json_text,
+        "",
         || {
             rep.as_ref()
                 .map_or_else(|| Ok(String::new()), RunReport::to_csv)
@@ -65,7 +66,6 @@ pub fn run(a: Args) -> CmdResult {
     // The process ends here: freeing the model, trace and report one allocation at a time
     // would cost about 2 s of CPU for a 1,000,000-object scenario; the OS takes it back at once.
     std::mem::forget(text);
-    std::mem::forget(json_text);
     std::mem::forget(rep);
     std::mem::forget(out);
     std::mem::forget(m);

@@ -388,6 +388,15 @@ impl RunReport {
         s
     }
 
+    /// [`RunReport::to_json`]'s bytes, written to `w` as they are made.
+    ///
+    /// # Errors
+    /// What `w` returns.
+    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
+    }
+
     /// CSV, one row per attempt.
     ///
     /// # Errors

@@ -87,10 +87,23 @@ pub fn check_writable(path: &str) -> Result<(), WriteError> {
 /// # Errors
 /// An I/O error naming the path.
 pub fn write_output(path: &str, bytes: &[u8], out: &mut dyn Write) -> Result<(), WriteError> {
+    write_output_with(path, out, &mut |w| w.write_all(bytes))
+}
+
+/// Like [`write_output`], with the content written by `body` as it is made (buffered), so
+/// a report of gigabytes is never held in memory as one string.
+///
+/// # Errors
+/// An I/O error naming the path (the temporary file is removed; `path` is untouched).
+pub fn write_output_with(
+    path: &str,
+    out: &mut dyn Write,
+    body: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     if path == "-" {
-        return out
-            .write_all(bytes)
-            .and_then(|()| out.flush())
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        return body(&mut w)
+            .and_then(|()| w.flush())
             .map_err(WriteError::Stdout);
     }
     let (p, tmp) = temp_path(path)?;
@@ -98,15 +111,22 @@ pub fn write_output(path: &str, bytes: &[u8], out: &mut dyn Write) -> Result<(),
         return std::fs::OpenOptions::new()
             .write(true)
             .open(&p)
-            .and_then(|mut f| f.write_all(bytes))
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                body(&mut w)?;
+                w.flush()
+            })
             .map_err(|source| WriteError::Io {
                 path: path.to_string(),
                 source,
             });
     }
     let res = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        body(&mut w)?;
+        let f = w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
         std::fs::rename(&tmp, &p)
     })();
@@ -117,4 +137,44 @@ pub fn write_output(path: &str, bytes: &[u8], out: &mut dyn Write) -> Result<(),
             source,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A body that fails half-way leaves the old file as it was and no temporary file behind;
+    // one that succeeds replaces it with exactly what it wrote, through the buffer.
+    #[test]
+    fn a_streamed_output_is_all_or_nothing() {
+        let dir = std::env::temp_dir().join(format!("fluxsim-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        std::fs::write(&path, "old\n").unwrap();
+        let p = path.to_str().unwrap();
+        let mut stdout = Vec::new();
+        let err = write_output_with(p, &mut stdout, &mut |w| {
+            w.write_all(&[b'x'; 100_000])?;
+            Err(std::io::Error::other("the serializer failed"))
+        });
+        assert!(matches!(err, Err(WriteError::Io { .. })), "{err:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        write_output_with(p, &mut stdout, &mut |w| {
+            for _ in 0..3 {
+                w.write_all(&[b'y'; 50_000])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), vec![b'y'; 150_000]);
+        assert!(stdout.is_empty());
+        write_output_with("-", &mut stdout, &mut |w| w.write_all(b"to stdout")).unwrap();
+        assert_eq!(stdout, b"to stdout");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
