@@ -113,16 +113,7 @@ impl<T> TimedQueue<T> {
     #[inline(always)]
     pub fn push(&mut self, now: SimTime, at: SimTime, seq: u64, item: T) {
         let place = self.place(now, at, seq);
-        match place {
-            Head::Lane(i) => {
-                self.lanes[i].last = (at, seq);
-                self.lanes[i].items.push_back((at, seq, item));
-            }
-            Head::Heap => self.heap.push(Reverse((at, seq, Slot(item)))),
-        }
-        if self.head.is_none_or(|h| (at, seq) < (h.0, h.1)) {
-            self.head = Some((at, seq, place));
-        }
+        self.insert(place, at, seq, item);
     }
     /// Adds `item` like [`Self::push`]; when no delay lane takes it, to the back of the lane
     /// for late entries (see [`Self::with_late_lane`]) if it does not come before that lane's
@@ -140,6 +131,12 @@ impl<T> TimedQueue<T> {
             }
             (p, _) => p,
         };
+        self.insert(place, at, seq, item);
+    }
+    /// Puts `item` at the back of lane `place` (which `place`/`push_late` chose so that the
+    /// lane stays sorted) or into the heap, and keeps `head` the least key.
+    #[inline(always)]
+    fn insert(&mut self, place: Head, at: SimTime, seq: u64, item: T) {
         match place {
             Head::Lane(i) => {
                 self.lanes[i].last = (at, seq);

@@ -44,10 +44,21 @@ pub fn errors(yaml: &str) -> String {
 
 /// Runs the `fluxsim` binary: (exit code, stdout, stderr).
 pub fn cli(args: &[&str]) -> (i32, String, String) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fluxsim"))
-        .args(args)
-        .output()
-        .unwrap();
+    run_cli(std::process::Command::new(env!("CARGO_BIN_EXE_fluxsim")).args(args))
+}
+
+/// Runs the `fluxsim` binary in folder `dir`, outside CI: (exit code, stdout, stderr).
+pub fn cli_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    run_cli(
+        std::process::Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+            .current_dir(dir)
+            .env_remove("CI")
+            .args(args),
+    )
+}
+
+fn run_cli(c: &mut std::process::Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into_owned(),

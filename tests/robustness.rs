@@ -228,21 +228,40 @@ fn workers_within_limit(m: &Model, out: &RunOutput) -> Result<(), String> {
     Ok(())
 }
 
+/// The generator's parameters: a seed, counts of Kustomizations and HelmReleases, a shape, faults.
+fn cases() -> impl Strategy<Value = (u64, usize, usize, Shape, usize)> {
+    (
+        any::<u64>(),
+        1usize..30,
+        0usize..6,
+        prop_oneof![Just(Shape::Chain), Just(Shape::FanOut), Just(Shape::Random)],
+        0usize..4,
+    )
+}
+
+/// A generated scenario's YAML and, when validation accepts it, its model (it must parse).
+fn generated(
+    seed: u64,
+    n_ks: usize,
+    n_hr: usize,
+    shape: Shape,
+    n_faults: usize,
+) -> Result<(String, Option<Model>), TestCaseError> {
+    let y = scenario(seed, n_ks, n_hr, shape, n_faults);
+    let sc = parse(&y, "gen.yaml").map_err(|d| TestCaseError::fail(format!("{d}\n{y}")))?;
+    let m = build(&sc).ok();
+    Ok((y, m))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED), ..ProptestConfig::default() })]
 
     #[test]
     fn generated_scenarios_keep_the_invariants(
-        seed in any::<u64>(),
-        n_ks in 1usize..30,
-        n_hr in 0usize..6,
-        shape in prop_oneof![Just(Shape::Chain), Just(Shape::FanOut), Just(Shape::Random)],
-        n_faults in 0usize..4,
+        (seed, n_ks, n_hr, shape, n_faults) in cases(),
     ) {
-        let y = scenario(seed, n_ks, n_hr, shape, n_faults);
-        let sc = parse(&y, "gen.yaml").map_err(|d| TestCaseError::fail(format!("{d}\n{y}")))?;
         // What validation refuses (e.g. a `needs` cycle) ends here with diagnostics.
-        let Ok(m) = build(&sc) else { return Ok(()) };
+        let (y, Some(m)) = generated(seed, n_ks, n_hr, shape, n_faults)? else { return Ok(()) };
         match try_run_once(&m, seed, 0) {
             Err(RunError::EventBudget { .. }) => {}
             Err(e) => prop_assert!(false, "{e}"),
@@ -261,15 +280,10 @@ proptest! {
     // scenario (SPEC R0, R17).
     #[test]
     fn generated_scenarios_run_the_same_on_the_reference_path(
-        seed in any::<u64>(),
-        n_ks in 1usize..30,
-        n_hr in 0usize..6,
-        shape in prop_oneof![Just(Shape::Chain), Just(Shape::FanOut), Just(Shape::Random)],
-        n_faults in 0usize..4,
+        (seed, n_ks, n_hr, shape, n_faults) in cases(),
     ) {
-        let y = scenario(seed, n_ks, n_hr, shape, n_faults);
-        let sc = parse(&y, "gen.yaml").map_err(|d| TestCaseError::fail(format!("{d}\n{y}")))?;
-        let Ok(m) = build(&sc) else { return Ok(()) };
+        // What validation refuses (e.g. a `needs` cycle) ends here with diagnostics.
+        let (y, Some(m)) = generated(seed, n_ks, n_hr, shape, n_faults)? else { return Ok(()) };
         let budget = fluxsim::runner::event_budget(&m);
         let run = |f: fn(&Model, u64, u64) -> fluxsim::trace::Trace| {
             let t = fluxsim::engine::with_event_budget(budget, || f(&m, seed, 0));

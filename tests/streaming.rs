@@ -8,7 +8,8 @@ use fluxsim::model::{build, Model};
 use fluxsim::report::mc::ScenarioInfo;
 use fluxsim::report::McReport;
 use fluxsim::runner::{monte_carlo, monte_carlo_shard, monte_carlo_stats, McConfig, Shard};
-use std::process::Command;
+mod common;
+use common::cli_in;
 
 fn scenario(name: &str) -> String {
     format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -100,20 +101,6 @@ fn histogram_percentiles_are_within_the_stated_error() {
     }
 }
 
-fn fluxsim(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
-        .current_dir(dir)
-        .env_remove("CI")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 fn tmpdir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("fluxsim-streaming-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -133,17 +120,17 @@ fn sharded_and_merged_output_is_byte_identical_to_the_unsharded_run() {
             &["--threads", "1", "--shard", &shard, "--partial", &part],
         ]
         .concat();
-        assert_eq!(fluxsim(&d, &args).0, 0);
+        assert_eq!(cli_in(&d, &args).0, 0);
     }
     let whole = [
         &base[..],
         &["--threads", "2", "--json", "u.json", "--csv", "u.csv"],
     ]
     .concat();
-    let (code, text, _) = fluxsim(&d, &whole);
+    let (code, text, _) = cli_in(&d, &whole);
     assert_eq!(code, 0);
     let merge = ["merge", "part-2.json", "part-0.json", "part-1.json"];
-    let (code, merged_text, err) = fluxsim(
+    let (code, merged_text, err) = cli_in(
         &d,
         &[&merge[..], &["--json", "m.json", "--csv", "m.csv"]].concat(),
     );
@@ -178,28 +165,28 @@ fn merge_refuses_parts_of_other_runs_duplicates_and_gaps() {
             extra,
         ]
         .concat();
-        assert_eq!(fluxsim(&d, &args).0, 0);
+        assert_eq!(cli_in(&d, &args).0, 0);
     };
     run(&["--trials", "50"], "0/2", "a0.json");
     run(&["--trials", "50"], "1/2", "a1.json");
     run(&["--trials", "50", "--seed", "2"], "1/2", "seed.json");
     run(&["--trials", "60"], "1/2", "trials.json");
-    one_error_line(&fluxsim(&d, &["merge", "a0.json"]), "shards missing: 1/2");
+    one_error_line(&cli_in(&d, &["merge", "a0.json"]), "shards missing: 1/2");
     one_error_line(
-        &fluxsim(&d, &["merge", "a0.json", "a0.json"]),
+        &cli_in(&d, &["merge", "a0.json", "a0.json"]),
         "both shard 0/2",
     );
     one_error_line(
-        &fluxsim(&d, &["merge", "a0.json", "seed.json"]),
+        &cli_in(&d, &["merge", "a0.json", "seed.json"]),
         "seed 2 against 1",
     );
     one_error_line(
-        &fluxsim(&d, &["merge", "a0.json", "trials.json"]),
+        &cli_in(&d, &["merge", "a0.json", "trials.json"]),
         "trials 60 against 50",
     );
     std::fs::write(d.join("x.json"), "{\"kind\": \"something\"}").unwrap();
     one_error_line(
-        &fluxsim(&d, &["merge", "a0.json", "x.json"]),
+        &cli_in(&d, &["merge", "a0.json", "x.json"]),
         "`x.json` is not a partial result",
     );
     let other = scenario("example.yaml");
@@ -213,12 +200,12 @@ fn merge_refuses_parts_of_other_runs_duplicates_and_gaps() {
         "--partial",
         "o.json",
     ];
-    assert_eq!(fluxsim(&d, &args).0, 0);
+    assert_eq!(cli_in(&d, &args).0, 0);
     one_error_line(
-        &fluxsim(&d, &["merge", "a0.json", "o.json"]),
+        &cli_in(&d, &["merge", "a0.json", "o.json"]),
         "scenario (hash)",
     );
-    assert_eq!(fluxsim(&d, &["merge", "a1.json", "a0.json"]).0, 0);
+    assert_eq!(cli_in(&d, &["merge", "a1.json", "a0.json"]).0, 0);
 }
 
 #[test]
@@ -226,7 +213,7 @@ fn bad_shard_values_get_one_clear_error() {
     let d = tmpdir("shard");
     let sc = scenario("chain.yaml");
     for bad in ["0/0", "3/2", "garbage"] {
-        let (code, _, err) = fluxsim(&d, &["mc", &sc, "--shard", bad, "--partial", "p.json"]);
+        let (code, _, err) = cli_in(&d, &["mc", &sc, "--shard", bad, "--partial", "p.json"]);
         assert_eq!(code, 2);
         assert!(
             err.lines()

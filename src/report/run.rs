@@ -383,9 +383,9 @@ impl RunReport {
     /// Pretty JSON with a trailing newline.
     #[must_use]
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("report serializes");
-        s.push('\n');
-        s
+        let mut v = Vec::new();
+        self.write_json(&mut v).expect("report serializes");
+        String::from_utf8(v).expect("serde_json writes UTF-8")
     }
 
     /// [`RunReport::to_json`]'s bytes, written to `w` as they are made.
