@@ -206,6 +206,9 @@ pub(crate) struct World<'m> {
     lazy_jitter: bool,
     /// Which health targets of each object can be Failed.
     health: health::HealthCache,
+    /// A controller's queue, free workers or outage changed since the last dispatch: only
+    /// then (or at a Wake) can the dispatch after an event start anything (R0).
+    dirty: bool,
 }
 
 fn ci(k: ObjKind) -> usize {
@@ -253,6 +256,7 @@ impl<'m> World<'m> {
             fast,
             lazy_jitter,
             health: health::HealthCache::new(n),
+            dirty: true,
         }
     }
 
@@ -360,6 +364,7 @@ impl<'m> World<'m> {
         self.obj[o].pending = Some(e);
         let c = ci(self.m.objects[o].kind);
         self.ctl[c].queue.push(now, SimTime(e.ready_at), e.seq, o);
+        self.dirty = true;
     }
 
     /// The live head of controller `c`'s queue (stale entries are dropped on the way; a
@@ -432,6 +437,7 @@ impl<'m> World<'m> {
                 .expect("queued object has an entry");
             self.start_run(o, e, s);
         }
+        self.dirty = false;
     }
 
     fn start_run(&mut self, o: ObjectId, e: Entry, s: &mut Scheduler<Ev>) {
@@ -478,6 +484,7 @@ impl<'m> World<'m> {
             r.apply_end_ms = Some(r.event_ms.unwrap_or(now));
         }
         self.ctl[ci(self.m.objects[o].kind)].free += 1;
+        self.dirty = true;
         // The follow-up keeps the time and place of the add that asked for it (R0, R2).
         if let Some(f) = self.obj[o].followup.take() {
             self.enqueue_entry(o, f, s.now());
@@ -661,11 +668,13 @@ impl<'m> World<'m> {
             ObjKind::HelmRelease => self.m.helm.concurrent,
         };
         self.ctl[c].down_until = now + down;
+        self.dirty = true;
         s.schedule_in(down, Ev::RestartUp(k));
     }
 
     fn restart_up(&mut self, k: ObjKind, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
+        self.dirty = true;
         let m = self.m;
         for &o in &m.init_order {
             if m.objects[o].kind == k && self.obj[o].created && !self.obj[o].stalled {
@@ -784,7 +793,11 @@ impl Handler for World<'_> {
             Ev::Restart(k, down) => self.restart(k, down, s),
             Ev::RestartUp(k) => self.restart_up(k, s),
         }
-        self.dispatch(s);
+        // An event that changed no controller leaves every due entry as the last dispatch
+        // left it: started, or covered by a Wake at its own place (R0).
+        if self.dirty || !self.fast || matches!(ev, Ev::Wake) {
+            self.dispatch(s);
+        }
     }
     fn done(&self) -> bool {
         self.remaining == 0
