@@ -205,6 +205,17 @@ pub fn outcome_text(m: &Model, oc: Outcome) -> (String, String) {
     (k.to_string(), r)
 }
 
+/// How much of each object's line [`RunReport::build`] fills.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// Only what `to_text` reads (no kind, namespace or attempts).
+    Text,
+    /// Everything but the attempts.
+    Lines,
+    /// Everything.
+    All,
+}
+
 /// One object's line in the report, without its attempts; with `full` false, without its kind
 /// and namespace either (only what `to_text` reads).
 fn object_summary(
@@ -294,7 +305,15 @@ impl RunReport {
     /// Builds the report of one run.
     #[must_use]
     pub fn new(m: &Model, out: &RunOutput) -> Self {
-        Self::build(m, out, true)
+        Self::build(m, out, Fill::All)
+    }
+
+    /// The report without the per-attempt rows (every object's `runs` is empty): what
+    /// [`Self::to_text`] reads, and with [`Self::write_json_rows`] the whole JSON report,
+    /// whose rows are then made a few thousand objects at a time instead of all at once.
+    #[must_use]
+    pub fn without_rows(m: &Model, out: &RunOutput) -> Self {
+        Self::build(m, out, Fill::Lines)
     }
 
     /// The readable timeline of one run: the same text as `RunReport::new(m, out).to_text()`,
@@ -302,12 +321,11 @@ impl RunReport {
     /// millions of rows, about a gigabyte).
     #[must_use]
     pub fn text_of(m: &Model, out: &RunOutput) -> String {
-        Self::build(m, out, false).to_text()
+        Self::build(m, out, Fill::Text).to_text()
     }
 
-    /// The report; with `runs` false only what `to_text` reads (every object's `runs`, kind
-    /// and namespace stay empty).
-    fn build(m: &Model, out: &RunOutput, runs: bool) -> Self {
+    /// The report, filled as far as `fill` says.
+    fn build(m: &Model, out: &RunOutput, fill: Fill) -> Self {
         let t = &out.trace;
         let mut crit: PerObject<bool> = vec![false; m.objects.len()].into();
         for &o in out.critical_path.iter().flat_map(|c| &c.objects) {
@@ -318,8 +336,8 @@ impl RunReport {
             .init_order
             .par_iter()
             .map(|&o| {
-                let mut r = object_summary(m, t, o, crit[o], runs);
-                if runs {
+                let mut r = object_summary(m, t, o, crit[o], fill != Fill::Text);
+                if fill == Fill::All {
                     r.runs = attempts(m, out, o);
                 }
                 r
@@ -394,6 +412,44 @@ impl RunReport {
     /// What `w` returns.
     pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
+    }
+
+    /// The bytes [`RunReport::new`]`(m, out).write_json` writes, from this report made by
+    /// [`Self::without_rows`]`(m, out)`: each object's rows are made (in parallel, a chunk of
+    /// objects at a time) just before they are written, so they are never all in memory.
+    ///
+    /// # Errors
+    /// What `w` returns.
+    pub fn write_json_rows(
+        &self,
+        m: &Model,
+        out: &RunOutput,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let view = JsonView {
+            schema_version: self.schema_version,
+            tool: &self.tool,
+            scenario: &self.scenario,
+            seed: self.seed,
+            trial: self.trial,
+            makespan_ms: self.makespan_ms,
+            stuck: self.stuck,
+            horizon_ms: self.horizon_ms,
+            flux_start_ms: self.flux_start_ms,
+            workloads_ready_ms: self.workloads_ready_ms,
+            events: self.events,
+            objects: RowsOf {
+                m,
+                out,
+                lines: &self.objects,
+            },
+            critical_path: &self.critical_path,
+            time_per_category_ms: &self.time_per_category_ms,
+            stuck_objects: &self.stuck_objects,
+            rests_on_guesses: &self.rests_on_guesses,
+        };
+        serde_json::to_writer_pretty(&mut *w, &view)?;
         w.write_all(b"\n")
     }
 
@@ -563,5 +619,60 @@ impl RunReport {
             let _ = writeln!(s, "\n{}", g.line());
         }
         s
+    }
+}
+
+/// [`RunReport`]'s JSON layout, field for field, with the objects' rows made as they are
+/// written (`tests/streaming.rs` checks the bytes against [`RunReport::write_json`]).
+#[derive(Serialize)]
+struct JsonView<'a> {
+    schema_version: u32,
+    tool: &'a str,
+    scenario: &'a str,
+    seed: u64,
+    trial: u64,
+    makespan_ms: Option<u64>,
+    stuck: bool,
+    horizon_ms: u64,
+    flux_start_ms: u64,
+    workloads_ready_ms: Option<u64>,
+    events: u64,
+    objects: RowsOf<'a>,
+    critical_path: &'a [SegmentReport],
+    time_per_category_ms: &'a BTreeMap<String, u64>,
+    stuck_objects: &'a [StuckObject],
+    #[serde(skip_serializing_if = "<[RestsOn]>::is_empty")]
+    rests_on_guesses: &'a [RestsOn],
+}
+
+/// The objects' lines (in `init_order`, as [`RunReport::build`] makes them) with their rows.
+struct RowsOf<'a> {
+    m: &'a Model,
+    out: &'a RunOutput,
+    lines: &'a [ObjectReport],
+}
+
+/// Objects whose rows are made at once (in parallel) before they are written.
+const ROWS_CHUNK: usize = 4096;
+
+impl Serialize for RowsOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = ser.serialize_seq(Some(self.lines.len()))?;
+        let order = &self.m.init_order;
+        for (lines, ids) in self.lines.chunks(ROWS_CHUNK).zip(order.chunks(ROWS_CHUNK)) {
+            let rows: Vec<ObjectReport> = lines
+                .par_iter()
+                .zip(ids.par_iter())
+                .map(|(line, &o)| ObjectReport {
+                    runs: attempts(self.m, self.out, o),
+                    ..line.clone()
+                })
+                .collect();
+            for r in &rows {
+                seq.serialize_element(r)?;
+            }
+        }
+        seq.end()
     }
 }
