@@ -128,15 +128,14 @@ impl World<'_> {
             self.hr_install(o, s);
         } else {
             let gen = self.obj[o].gen;
-            s.schedule_in(
-                STAGE_POLL_MS,
-                Ev::Step(o, gen, Step::HrCrdPoll { started: now }),
-            );
+            self.obj[o].poll_started = now;
+            s.schedule_in(STAGE_POLL_MS, Ev::Step(o, gen, Step::HrCrdPoll));
         }
     }
 
-    pub(crate) fn hr_crd_poll(&mut self, o: ObjectId, started: u64, s: &mut Scheduler<Ev>) {
+    pub(crate) fn hr_crd_poll(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
+        let started = self.obj[o].poll_started;
         let spec = self.m.objects[o].helm.as_ref().expect("helm spec");
         match spec
             .crds
@@ -151,7 +150,7 @@ impl World<'_> {
                 let gen = self.obj[o].gen;
                 s.schedule(
                     SimTime((now + STAGE_POLL_MS).min(started + STAGE_TIMEOUT_MS)),
-                    Ev::Step(o, gen, Step::HrCrdPoll { started }),
+                    Ev::Step(o, gen, Step::HrCrdPoll),
                 );
             }
         }

@@ -113,16 +113,10 @@ impl World<'_> {
                     continue;
                 }
                 let gen = self.obj[o].gen;
+                self.obj[o].poll_started = now;
                 s.schedule_in(
                     STAGE_POLL_MS,
-                    Ev::Step(
-                        o,
-                        gen,
-                        Step::StagePoll {
-                            stage: st,
-                            started: now,
-                        },
-                    ),
+                    Ev::Step(o, gen, Step::StagePoll { stage: st }),
                 );
                 return;
             }
@@ -130,14 +124,9 @@ impl World<'_> {
         self.ks_health_start(o, s);
     }
 
-    pub(crate) fn ks_stage_poll(
-        &mut self,
-        o: ObjectId,
-        stage: u8,
-        started: u64,
-        s: &mut Scheduler<Ev>,
-    ) {
+    pub(crate) fn ks_stage_poll(&mut self, o: ObjectId, stage: u8, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
+        let started = self.obj[o].poll_started;
         let targets = &self.m.objects[o].stages[stage as usize];
         match targets
             .iter()
@@ -162,7 +151,7 @@ impl World<'_> {
                     let next = (now + STAGE_POLL_MS).min(started + STAGE_TIMEOUT_MS);
                     s.schedule(
                         crate::time::SimTime(next),
-                        Ev::Step(o, gen, Step::StagePoll { stage, started }),
+                        Ev::Step(o, gen, Step::StagePoll { stage }),
                     );
                 }
             }

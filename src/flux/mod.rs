@@ -57,7 +57,8 @@ pub enum Ev {
     WlReady(WorkloadId, u32),
     WlCrash(WorkloadId, u32),
     WlOutage(WorkloadId, bool),
-    Restart(ObjKind, u64),
+    /// The `i`-th controller restart of the scenario's faults.
+    Restart(u32),
     RestartUp(ObjKind),
 }
 
@@ -66,11 +67,15 @@ pub enum Ev {
 #[doc(hidden)]
 pub enum Step {
     ApplyDone,
-    StagePoll { stage: u8, started: u64 },
+    /// Started at the object's `poll_started`.
+    StagePoll {
+        stage: u8,
+    },
     HealthPoll,
     HealthTimeout,
     HrApplyDone,
-    HrCrdPoll { started: u64 },
+    /// Started at the object's `poll_started`.
+    HrCrdPoll,
     HrWaitPoll,
     HrWaitTimeout,
     EventPosted,
@@ -122,6 +127,8 @@ pub(crate) struct ObjState {
     followup: Option<Entry>,
     running: Option<usize>,
     health_start: u64,
+    /// When the current stage wait or CRD wait began (its poll events carry no time, R7).
+    poll_started: u64,
     /// The health target found InProgress at the last poll (where the next scan starts).
     health_hint: u32,
     /// The outcome and follow-up of a run whose event post holds its worker (R19).
@@ -639,8 +646,9 @@ impl<'m> World<'m> {
             s.schedule(SimTime(a), Ev::WlOutage(w, true));
             s.schedule(SimTime(b), Ev::WlOutage(w, false));
         }
-        for &(k, at, down) in &m.faults.restarts {
-            s.schedule(SimTime(at.max(now)), Ev::Restart(k, down));
+        for (i, &(_, at, _)) in m.faults.restarts.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 restarts");
+            s.schedule(SimTime(at.max(now)), Ev::Restart(i));
         }
     }
 
@@ -761,13 +769,11 @@ impl Handler for World<'_> {
                 if self.obj[o].gen == gen && self.obj[o].running.is_some() {
                     match step {
                         Step::ApplyDone => self.ks_stages(o, 0, s),
-                        Step::StagePoll { stage, started } => {
-                            self.ks_stage_poll(o, stage, started, s)
-                        }
+                        Step::StagePoll { stage } => self.ks_stage_poll(o, stage, s),
                         Step::HealthPoll => self.ks_health_poll(o, s),
                         Step::HealthTimeout => self.ks_health_timeout(o, s),
                         Step::HrApplyDone => self.hr_apply_done(o, s),
-                        Step::HrCrdPoll { started } => self.hr_crd_poll(o, started, s),
+                        Step::HrCrdPoll => self.hr_crd_poll(o, s),
                         Step::HrWaitPoll => self.hr_wait_poll(o, s),
                         Step::HrWaitTimeout => self.hr_wait_timeout(o, s),
                         Step::EventPosted => self.event_posted(o, s),
@@ -790,7 +796,10 @@ impl Handler for World<'_> {
                 }
             }
             Ev::WlOutage(w, down) => self.wl_outage(w, down, s),
-            Ev::Restart(k, down) => self.restart(k, down, s),
+            Ev::Restart(i) => {
+                let (k, _, down) = self.m.faults.restarts[i as usize];
+                self.restart(k, down, s);
+            }
             Ev::RestartUp(k) => self.restart_up(k, s),
         }
         // An event that changed no controller leaves every due entry as the last dispatch
