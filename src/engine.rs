@@ -9,9 +9,10 @@
 //! ([`Scheduler::schedule_at_seq`]), which the engine orders as if it had been scheduled then.
 
 use crate::time::SimTime;
+use dary_heap::QuaternaryHeap;
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 thread_local! {
     static EVENT_BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
@@ -26,7 +27,8 @@ pub fn with_event_budget<T>(max_events: u64, f: impl FnOnce() -> T) -> T {
     r
 }
 
-/// Items ordered by (time, sequence number): a binary heap plus FIFO lanes for fixed delays.
+/// Items ordered by (time, sequence number): a 4-ary heap (shallower than a binary one, so
+/// fewer cache misses when it holds a million events) plus FIFO lanes for fixed delays.
 ///
 /// An item pushed a lane's delay after the current time goes to the back of that lane when it
 /// does not come before the lane's last item. As time never goes back and sequence numbers
@@ -36,7 +38,7 @@ pub fn with_event_budget<T>(max_events: u64, f: impl FnOnce() -> T) -> T {
 /// must be unique.
 #[derive(Debug)]
 pub struct TimedQueue<T> {
-    heap: BinaryHeap<Reverse<(SimTime, u64, Slot<T>)>>,
+    heap: QuaternaryHeap<Reverse<(SimTime, u64, Slot<T>)>>,
     lanes: Vec<Lane<T>>,
     /// The least key and where it is (kept up to date by every push and pop).
     head: Option<(SimTime, u64, Head)>,
@@ -102,7 +104,7 @@ impl<T> TimedQueue<T> {
             }
         }
         TimedQueue {
-            heap: BinaryHeap::new(),
+            heap: QuaternaryHeap::new(),
             lanes,
             head: None,
             late: None,
