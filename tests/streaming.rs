@@ -270,17 +270,19 @@ fn histogram_mode_is_the_same_on_any_thread_count_and_split() {
     assert!(report.contains("\"ready_percentile_error\": 0.00390625"));
 }
 
-/// `run --json` writes each object's rows as it goes (a few thousand objects at a time): the
-/// bytes are those of the report built whole, across chunk boundaries (9,000 objects: two full
-/// chunks and a partial one), on any thread count.
+/// `run --json` and `--csv` write each object's rows as they go (a few thousand objects at a
+/// time): the bytes are those of the report built whole, across chunk boundaries (9,000
+/// objects: two full chunks and a partial one), on any thread count.
 #[test]
-fn json_written_with_its_rows_made_on_the_way_is_the_whole_report() {
+fn json_and_csv_written_with_their_rows_made_on_the_way_are_the_whole_report() {
     use fluxsim::report::RunReport;
     let y = fluxsim::synth::home_ops(9_000, 3, 4);
     let m = build(&fluxsim::scenario::parse(&y, "synth.yaml").unwrap()).unwrap();
     let out = fluxsim::runner::run_once(&m, 7, 0);
     let mut whole = Vec::new();
     RunReport::new(&m, &out).write_json(&mut whole).unwrap();
+    let whole_csv = RunReport::new(&m, &out).to_csv().unwrap();
+    assert!(whole_csv.lines().count() > 9_000);
     let lines = RunReport::without_rows(&m, &out);
     assert!(lines.objects.iter().all(|o| o.runs.is_empty()));
     for threads in [1, 2] {
@@ -293,6 +295,10 @@ fn json_written_with_its_rows_made_on_the_way_is_the_whole_report() {
             .unwrap();
         assert_eq!(streamed.len(), whole.len());
         assert!(streamed == whole, "{threads} threads");
+        let mut csv = Vec::new();
+        pool.install(|| lines.write_csv_rows(&m, &out, &mut csv))
+            .unwrap();
+        assert!(csv == whole_csv.as_bytes(), "CSV, {threads} threads");
     }
     // Every object has rows, so the test covers real rows at each chunk boundary.
     let rows = RunReport::new(&m, &out).objects;

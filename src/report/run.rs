@@ -459,36 +459,30 @@ impl RunReport {
     /// Never in practice (writes to memory).
     pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record([
-            "object",
-            "kind",
-            "run",
-            "cause",
-            "queued_ms",
-            "start_ms",
-            "apply_end_ms",
-            "end_ms",
-            "outcome",
-            "reason",
-        ])?;
+        w.write_record(CSV_HEADER)?;
         for o in &self.objects {
-            for r in &o.runs {
-                let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-                w.write_record([
-                    o.name.clone(),
-                    o.kind.clone(),
-                    r.run.to_string(),
-                    r.cause.clone(),
-                    r.queued_ms.to_string(),
-                    r.start_ms.to_string(),
-                    opt(r.apply_end_ms),
-                    opt(r.end_ms),
-                    r.outcome.clone(),
-                    r.reason.clone(),
-                ])?;
-            }
+            csv_records(&mut w, o)?;
         }
         super::csv_text(w)
+    }
+
+    /// The bytes of [`RunReport::new`]`(m, out).to_csv()`, from this report made by
+    /// [`Self::without_rows`]`(m, out)`, written to `w` as each chunk of objects' rows is made
+    /// (see [`Self::write_json_rows`]).
+    ///
+    /// # Errors
+    /// What `w` returns.
+    pub fn write_csv_rows(
+        &self,
+        m: &Model,
+        out: &RunOutput,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut cw = csv::Writer::from_writer(w);
+        let csv_io = |e: csv::Error| std::io::Error::other(e);
+        cw.write_record(CSV_HEADER).map_err(csv_io)?;
+        with_rows(m, out, &self.objects, |o| csv_records(&mut cw, o)).map_err(csv_io)?;
+        cw.flush()
     }
 
     /// The readable timeline.
@@ -655,24 +649,73 @@ struct RowsOf<'a> {
 /// Objects whose rows are made at once (in parallel) before they are written.
 const ROWS_CHUNK: usize = 4096;
 
+/// Calls `f` with each of `lines` (in `init_order`, as [`RunReport::build`] makes them) with
+/// its rows, made [`ROWS_CHUNK`] objects at a time on rayon's threads.
+fn with_rows<E>(
+    m: &Model,
+    out: &RunOutput,
+    lines: &[ObjectReport],
+    mut f: impl FnMut(&ObjectReport) -> Result<(), E>,
+) -> Result<(), E> {
+    for (lines, ids) in lines
+        .chunks(ROWS_CHUNK)
+        .zip(m.init_order.chunks(ROWS_CHUNK))
+    {
+        let rows: Vec<ObjectReport> = lines
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|(line, &o)| ObjectReport {
+                runs: attempts(m, out, o),
+                ..line.clone()
+            })
+            .collect();
+        rows.iter().try_for_each(&mut f)?;
+    }
+    Ok(())
+}
+
 impl Serialize for RowsOf<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = ser.serialize_seq(Some(self.lines.len()))?;
-        let order = &self.m.init_order;
-        for (lines, ids) in self.lines.chunks(ROWS_CHUNK).zip(order.chunks(ROWS_CHUNK)) {
-            let rows: Vec<ObjectReport> = lines
-                .par_iter()
-                .zip(ids.par_iter())
-                .map(|(line, &o)| ObjectReport {
-                    runs: attempts(self.m, self.out, o),
-                    ..line.clone()
-                })
-                .collect();
-            for r in &rows {
-                seq.serialize_element(r)?;
-            }
-        }
+        with_rows(self.m, self.out, self.lines, |r| seq.serialize_element(r))?;
         seq.end()
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 10] = [
+    "object",
+    "kind",
+    "run",
+    "cause",
+    "queued_ms",
+    "start_ms",
+    "apply_end_ms",
+    "end_ms",
+    "outcome",
+    "reason",
+];
+
+/// One CSV row per attempt of `o`.
+fn csv_records<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    o: &ObjectReport,
+) -> Result<(), csv::Error> {
+    for r in &o.runs {
+        let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+        w.write_record([
+            o.name.clone(),
+            o.kind.clone(),
+            r.run.to_string(),
+            r.cause.clone(),
+            r.queued_ms.to_string(),
+            r.start_ms.to_string(),
+            opt(r.apply_end_ms),
+            opt(r.end_ms),
+            r.outcome.clone(),
+            r.reason.clone(),
+        ])?;
+    }
+    Ok(())
 }
