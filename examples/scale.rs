@@ -8,6 +8,11 @@
 
 use std::time::Instant;
 
+/// The allocator the `fluxsim` binary uses (src/main.rs), so the phases cost what they cost there.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_kib() -> u64 {
     status_kib("VmHWM:")
 }
