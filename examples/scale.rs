@@ -72,8 +72,7 @@ fn main() {
         ),
         Err(_) => (
             phase("read", || {
-                let f = std::fs::File::open(&arg).expect("readable scenario");
-                fluxsim::scenario::read_source(f, &arg).expect("scenario text")
+                fluxsim::scenario::read_file(std::path::Path::new(&arg)).expect("scenario text")
             }),
             arg.clone(),
         ),

@@ -35,8 +35,16 @@ pub const MAX_SCENARIO_BYTES: u64 = 320 << 20;
 /// # Errors
 /// The input cannot be read, is too large, or is not UTF-8.
 pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Diagnostics> {
+    read_sized(reader, file, 0)
+}
+
+/// [`read_source`] into a buffer made for `size` bytes (a file's length): reading a 290 MB file
+/// into a growing buffer would copy it several times and hold twice its size.
+fn read_sized(reader: impl std::io::Read, file: &str, size: u64) -> Result<String, Diagnostics> {
     use std::io::Read as _;
-    let mut buf = Vec::new();
+    // One byte more than the file, so the read that finds its end needs no room of its own.
+    let cap = usize::try_from(size.min(MAX_SCENARIO_BYTES)).map_or(0, |n| n + 1);
+    let mut buf = Vec::with_capacity(cap);
     let fail = |msg: String, help: &str| Diagnostics(vec![Diagnostic::file(file, msg).help(help)]);
     reader
         .take(MAX_SCENARIO_BYTES + 1)
@@ -67,11 +75,11 @@ pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Dia
     })
 }
 
-/// Reads and parses a scenario file; a `.json` file goes through [`parse_json`].
+/// Reads a scenario file's text (see [`read_source`]).
 ///
 /// # Errors
-/// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
-pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+/// As [`read_source`], or the file cannot be opened.
+pub fn read_file(path: &std::path::Path) -> Result<String, Diagnostics> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
@@ -80,7 +88,18 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
         )
         .help("check the path; scenarios ship in `scenarios/`")])
     })?;
-    let source = read_source(f, &file)?;
+    // A length the metadata does not give (a pipe, /dev/zero) just starts the buffer empty.
+    let size = f.metadata().map_or(0, |m| m.len());
+    read_sized(f, &file, size)
+}
+
+/// Reads and parses a scenario file; a `.json` file goes through [`parse_json`].
+///
+/// # Errors
+/// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
+pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+    let file = path.display().to_string();
+    let source = read_file(path)?;
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -99,7 +118,7 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_json(source: String, file: &str) -> Result<Scenario, Diagnostics> {
-    match serde_json::from_str::<RawScenario>(&source) {
+    match spanned::without_positions(|| serde_json::from_str::<RawScenario>(&source)) {
         Ok(raw) => Ok(Scenario {
             file: file.to_string(),
             source,
