@@ -313,7 +313,7 @@ fn declare<'a>(
 /// Resolves every workload's `needs`, `crd`, `webhook` and namespace.
 pub(super) fn resolve(c: &mut Ctx, ws: &mut Workloads<'_>) {
     // Namespace objects by namespace, looked up once per namespace rather than per workload.
-    let mut namespaces: HashMap<String, Option<WorkloadId>> = HashMap::new();
+    let mut namespaces: HashMap<String, Option<WorkloadId>, FastHash> = HashMap::default();
     for i in 0..ws.pending.len() {
         let wi = WorkloadId::new(i);
         let Pending { raw, default_ns } = &ws.pending[i];
