@@ -118,15 +118,45 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_json(source: String, file: &str) -> Result<Scenario, Diagnostics> {
-    match spanned::without_positions(|| serde_json::from_str::<RawScenario>(&source)) {
-        Ok(raw) => Ok(Scenario {
+    match json_raw(&source) {
+        Some(raw) => Ok(Scenario {
             file: file.to_string(),
             source,
             raw,
             located: false,
         }),
-        Err(_) => parse(&source, file),
+        None => parse(&source, file),
     }
+}
+
+/// The JSON parser's reading of `source` (`None`: it refuses the text). The document is read
+/// with each Kustomization kept as its text; those are then parsed on rayon's threads, each on
+/// its own, into one list in declaration order (the same on any number of threads).
+fn json_raw(source: &str) -> Option<RawScenario> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    type Texts<'a> = schema::RawScenarioOf<&'a serde_json::value::RawValue>;
+    let shell = spanned::without_positions(|| serde_json::from_str::<Texts>(source)).ok()?;
+    let refused = AtomicBool::new(false);
+    let mut kustomizations = Vec::with_capacity(shell.kustomizations.len());
+    shell
+        .kustomizations
+        .par_iter()
+        .map(|text| {
+            spanned::without_positions(|| serde_json::from_str(text.get())).unwrap_or_else(|_| {
+                refused.store(true, Ordering::Relaxed);
+                // Stands in for it; the whole reading is dropped below.
+                spanned::Spanned::new(
+                    schema::RawKustomization::default(),
+                    spanned::Location::UNKNOWN,
+                )
+            })
+        })
+        .collect_into_vec(&mut kustomizations);
+    if refused.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(shell.with_kustomizations(kustomizations))
 }
 
 /// Parses scenario text; `file` names it in diagnostics.
@@ -154,5 +184,32 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
             located: true,
         }),
         Err(e) => Err(Diagnostics(vec![yaml_error::diagnostic(&e, source, file)])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The two-step JSON reading (Kustomizations parsed on their own, in parallel) gives what
+    // one pass of the JSON parser gives, in order, on any number of threads; a Kustomization
+    // the parser refuses makes it refuse the whole text.
+    #[test]
+    fn json_two_step_reading_is_the_one_pass_reading() {
+        let src = crate::synth::home_ops_json(200, 1, 4);
+        let one_pass: RawScenario =
+            spanned::without_positions(|| serde_json::from_str(&src)).expect("valid JSON");
+        let want = format!("{one_pass:?}");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let got = pool.install(|| json_raw(&src)).expect("accepted");
+            assert_eq!(format!("{got:?}"), want, "{threads} threads");
+        }
+        let bad = src.replacen("\"wait\"", "\"wiat\"", 1);
+        assert!(json_raw(&bad).is_none());
+        assert!(json_raw("{\"kustomizations\": [{\"name\": \"a\"},]}").is_none());
     }
 }

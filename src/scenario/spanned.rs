@@ -42,7 +42,7 @@ impl From<serde_saphyr::Location> for Location {
 }
 
 /// A value and where it is written (for an alias: where the alias is, as diagnostics point).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
