@@ -96,7 +96,7 @@ fn main() {
         }
     });
     let m = phase("build", || fluxsim::model::build(&sc).expect("valid"));
-    drop(sc);
+    phase("drop raw", || drop(sc));
     let trace = phase("simulate", || fluxsim::flux::simulate(&m, 1, 0));
     let events = trace.events;
     let out = phase("analyse", || fluxsim::runner::RunOutput {
