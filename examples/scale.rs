@@ -8,6 +8,11 @@
 
 use std::time::Instant;
 
+/// The allocator the `fluxsim` binary uses (src/main.rs), so the phases cost what they cost there.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_kib() -> u64 {
     status_kib("VmHWM:")
 }
@@ -42,17 +47,28 @@ fn cpu_s() -> f64 {
     ticks / 100.0
 }
 
-/// Runs `f`, prints its wall and CPU time, the RSS after it and the peak RSS so far under
-/// `name`, returns its value.
+/// Page faults of this process so far (minor: fresh pages the kernel zeroes), from /proc/self/stat.
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    rest.split_whitespace()
+        .nth(7)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs `f`, prints its wall and CPU time, the RSS after it, the peak RSS so far and the page
+/// faults it took under `name`, returns its value.
 fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let (t, c) = (Instant::now(), cpu_s());
+    let (t, c, pf) = (Instant::now(), cpu_s(), minor_faults());
     let v = f();
     println!(
-        "  {name:<10} wall {:>7.3} s  cpu {:>7.2} s  RSS {:>6} MiB  peak {:>6} MiB",
+        "  {name:<10} wall {:>7.3} s  cpu {:>7.2} s  RSS {:>6} MiB  peak {:>6} MiB  faults {:>7}",
         t.elapsed().as_secs_f64(),
         cpu_s() - c,
         status_kib("VmRSS:") / 1024,
-        peak_rss_kib() / 1024
+        peak_rss_kib() / 1024,
+        minor_faults() - pf
     );
     v
 }
@@ -67,8 +83,7 @@ fn main() {
         ),
         Err(_) => (
             phase("read", || {
-                let f = std::fs::File::open(&arg).expect("readable scenario");
-                fluxsim::scenario::read_source(f, &arg).expect("scenario text")
+                fluxsim::scenario::read_file(std::path::Path::new(&arg)).expect("scenario text")
             }),
             arg.clone(),
         ),
@@ -81,7 +96,7 @@ fn main() {
         }
     });
     let m = phase("build", || fluxsim::model::build(&sc).expect("valid"));
-    drop(sc);
+    phase("drop raw", || drop(sc));
     let trace = phase("simulate", || fluxsim::flux::simulate(&m, 1, 0));
     let events = trace.events;
     let out = phase("analyse", || fluxsim::runner::RunOutput {

@@ -36,6 +36,35 @@ impl fmt::Display for SimTime {
 /// # Errors
 /// A [`DurationError`] saying what is wrong, e.g. a missing unit or a negative value.
 pub fn parse_duration(s: &str) -> Result<u64, DurationError> {
+    match whole_units(s.as_bytes()) {
+        Some(ms) => Ok(ms),
+        None => parse_general(s),
+    }
+}
+
+/// The common form `<digits><ms|s|m|h>` (`30s`, `200ms`, `1h`) in integer arithmetic, when the
+/// result is at most 9,000,000,000 ms: there every step of [`parse_general`] is exact in `f64`
+/// (the nanoseconds stay below 2^53), so both give the same value. Anything else: `None`.
+fn whole_units(b: &[u8]) -> Option<u64> {
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 {
+        return None;
+    }
+    let unit_ms = match &b[digits..] {
+        b"ms" => 1,
+        b"s" => 1_000,
+        b"m" => 60_000,
+        b"h" => 3_600_000,
+        _ => return None,
+    };
+    let n = b[..digits]
+        .iter()
+        .fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+    n.checked_mul(unit_ms).filter(|&ms| ms <= 9_000_000_000)
+}
+
+/// [`parse_duration`] for any form.
+fn parse_general(s: &str) -> Result<u64, DurationError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(DurationError::Empty);
@@ -197,6 +226,45 @@ mod tests {
             .to_string()
             .contains("unknown unit"));
         assert!(parse_duration("").is_err());
+    }
+
+    // The integer fast path gives what the general parser gives, up to its bound and past it.
+    #[test]
+    fn whole_units_agree_with_the_general_parser() {
+        let mut ns: Vec<u64> = (0..2_000).collect();
+        ns.extend([
+            2_500_000,
+            150_000_000,
+            2_500_000_000,
+            8_999_999_999,
+            9_000_000_000,
+            9_000_000_001,
+            9_999_999_999,
+        ]);
+        for n in ns {
+            for unit in ["ms", "s", "m", "h"] {
+                for s in [format!("{n}{unit}"), format!("0{n}{unit}")] {
+                    assert_eq!(parse_duration(&s), parse_general(&s), "{s}");
+                }
+            }
+        }
+        assert_eq!(whole_units(b"2500h"), Some(9_000_000_000));
+        assert_eq!(whole_units(b"2501h"), None, "beyond the exact range");
+        for s in [
+            " 5s",
+            "5s ",
+            "+5s",
+            "5",
+            "5d",
+            "5us",
+            "1.5s",
+            "1h30m",
+            "s",
+            "",
+            "12345678901ms",
+        ] {
+            assert_eq!(whole_units(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]

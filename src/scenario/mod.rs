@@ -35,8 +35,16 @@ pub const MAX_SCENARIO_BYTES: u64 = 320 << 20;
 /// # Errors
 /// The input cannot be read, is too large, or is not UTF-8.
 pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Diagnostics> {
+    read_sized(reader, file, 0)
+}
+
+/// [`read_source`] into a buffer made for `size` bytes (a file's length): reading a 290 MB file
+/// into a growing buffer would copy it several times and hold twice its size.
+fn read_sized(reader: impl std::io::Read, file: &str, size: u64) -> Result<String, Diagnostics> {
     use std::io::Read as _;
-    let mut buf = Vec::new();
+    // One byte more than the file, so the read that finds its end needs no room of its own.
+    let cap = usize::try_from(size.min(MAX_SCENARIO_BYTES)).map_or(0, |n| n + 1);
+    let mut buf = Vec::with_capacity(cap);
     let fail = |msg: String, help: &str| Diagnostics(vec![Diagnostic::file(file, msg).help(help)]);
     reader
         .take(MAX_SCENARIO_BYTES + 1)
@@ -67,11 +75,11 @@ pub fn read_source(reader: impl std::io::Read, file: &str) -> Result<String, Dia
     })
 }
 
-/// Reads and parses a scenario file; a `.json` file goes through [`parse_json`].
+/// Reads a scenario file's text (see [`read_source`]).
 ///
 /// # Errors
-/// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
-pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+/// As [`read_source`], or the file cannot be opened.
+pub fn read_file(path: &std::path::Path) -> Result<String, Diagnostics> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
@@ -80,7 +88,18 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
         )
         .help("check the path; scenarios ship in `scenarios/`")])
     })?;
-    let source = read_source(f, &file)?;
+    // A length the metadata does not give (a pipe, /dev/zero) just starts the buffer empty.
+    let size = f.metadata().map_or(0, |m| m.len());
+    read_sized(f, &file, size)
+}
+
+/// Reads and parses a scenario file; a `.json` file goes through [`parse_json`].
+///
+/// # Errors
+/// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
+pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+    let file = path.display().to_string();
+    let source = read_file(path)?;
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -99,15 +118,45 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_json(source: String, file: &str) -> Result<Scenario, Diagnostics> {
-    match serde_json::from_str::<RawScenario>(&source) {
-        Ok(raw) => Ok(Scenario {
+    match json_raw(&source) {
+        Some(raw) => Ok(Scenario {
             file: file.to_string(),
             source,
             raw,
             located: false,
         }),
-        Err(_) => parse(&source, file),
+        None => parse(&source, file),
     }
+}
+
+/// The JSON parser's reading of `source` (`None`: it refuses the text). The document is read
+/// with each Kustomization kept as its text; those are then parsed on rayon's threads, each on
+/// its own, into one list in declaration order (the same on any number of threads).
+fn json_raw(source: &str) -> Option<RawScenario> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    type Texts<'a> = schema::RawScenarioOf<&'a serde_json::value::RawValue>;
+    let shell = spanned::without_positions(|| serde_json::from_str::<Texts>(source)).ok()?;
+    let refused = AtomicBool::new(false);
+    let mut kustomizations = Vec::with_capacity(shell.kustomizations.len());
+    shell
+        .kustomizations
+        .par_iter()
+        .map(|text| {
+            spanned::without_positions(|| serde_json::from_str(text.get())).unwrap_or_else(|_| {
+                refused.store(true, Ordering::Relaxed);
+                // Stands in for it; the whole reading is dropped below.
+                spanned::Spanned::new(
+                    schema::RawKustomization::default(),
+                    spanned::Location::UNKNOWN,
+                )
+            })
+        })
+        .collect_into_vec(&mut kustomizations);
+    if refused.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(shell.with_kustomizations(kustomizations))
 }
 
 /// Parses scenario text; `file` names it in diagnostics.
@@ -135,5 +184,32 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, Diagnostics> {
             located: true,
         }),
         Err(e) => Err(Diagnostics(vec![yaml_error::diagnostic(&e, source, file)])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The two-step JSON reading (Kustomizations parsed on their own, in parallel) gives what
+    // one pass of the JSON parser gives, in order, on any number of threads; a Kustomization
+    // the parser refuses makes it refuse the whole text.
+    #[test]
+    fn json_two_step_reading_is_the_one_pass_reading() {
+        let src = crate::synth::home_ops_json(200, 1, 4);
+        let one_pass: RawScenario =
+            spanned::without_positions(|| serde_json::from_str(&src)).expect("valid JSON");
+        let want = format!("{one_pass:?}");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let got = pool.install(|| json_raw(&src)).expect("accepted");
+            assert_eq!(format!("{got:?}"), want, "{threads} threads");
+        }
+        let bad = src.replacen("\"wait\"", "\"wiat\"", 1);
+        assert!(json_raw(&bad).is_none());
+        assert!(json_raw("{\"kustomizations\": [{\"name\": \"a\"},]}").is_none());
     }
 }

@@ -11,9 +11,17 @@ use std::fmt;
 pub type S = Spanned<String>;
 
 /// The whole scenario file.
+pub type RawScenario = RawScenarioOf<Spanned<RawKustomization>>;
+
+/// The whole scenario file, with its Kustomizations as `K` (the JSON parser first keeps each
+/// one's text, to parse them on several threads).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RawScenario {
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    bound(deserialize = "K: Deserialize<'de>")
+)]
+pub struct RawScenarioOf<K> {
     /// Scenario name (defaults to the file name).
     pub name: Option<String>,
     /// Free text shown in reports.
@@ -31,7 +39,7 @@ pub struct RawScenario {
     pub sources: Vec<Spanned<RawSource>>,
     /// Flux Kustomizations.
     #[serde(default)]
-    pub kustomizations: Vec<Spanned<RawKustomization>>,
+    pub kustomizations: Vec<K>,
     /// Flux HelmReleases.
     #[serde(default)]
     pub helm_releases: Vec<Spanned<RawHelmRelease>>,
@@ -40,6 +48,24 @@ pub struct RawScenario {
     pub faults: Vec<Spanned<RawFault>>,
     /// Budgets for `fluxsim check`.
     pub expect: Option<RawExpect>,
+}
+
+impl<K> RawScenarioOf<K> {
+    /// The same scenario with `kustomizations` in place of its Kustomizations.
+    pub(crate) fn with_kustomizations<L>(self, kustomizations: Vec<L>) -> RawScenarioOf<L> {
+        RawScenarioOf {
+            name: self.name,
+            description: self.description,
+            horizon: self.horizon,
+            controllers: self.controllers,
+            bootstrap: self.bootstrap,
+            sources: self.sources,
+            kustomizations,
+            helm_releases: self.helm_releases,
+            faults: self.faults,
+            expect: self.expect,
+        }
+    }
 }
 
 /// Settings of both controllers.
@@ -212,7 +238,7 @@ pub struct RawObjectRef {
 }
 
 /// A Flux Kustomization.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawKustomization {
     /// Name.

@@ -42,7 +42,7 @@ impl From<serde_saphyr::Location> for Location {
 }
 
 /// A value and where it is written (for an alias: where the alias is, as diagnostics point).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -57,9 +57,56 @@ impl<T> Spanned<T> {
     }
 }
 
+thread_local! {
+    /// Set while the JSON parser reads a scenario: it has no positions to give, and the YAML
+    /// parser's span wrapper costs it a copied map key and an adapter per value.
+    static PLAIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`Spanned`] it deserializes on this thread read as its bare value at
+/// [`Location::UNKNOWN`] (for a parser that knows no positions).
+pub(crate) fn without_positions<R>(f: impl FnOnce() -> R) -> R {
+    /// Puts the flag back even if `f` unwinds.
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PLAIN.with(|p| p.set(self.0));
+        }
+    }
+    let _reset = Reset(PLAIN.with(|p| p.replace(true)));
+    f()
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if PLAIN.with(std::cell::Cell::get) {
+            return Ok(Self::new(T::deserialize(d)?, Location::UNKNOWN));
+        }
         let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
         Ok(Self::new(s.value, s.referenced.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    // The JSON path reads bare values at no position, also when it fails, and leaves the YAML
+    // path's positions alone afterwards.
+    #[test]
+    fn without_positions_reads_bare_values_and_puts_the_flag_back() {
+        let v: Spanned<String> =
+            without_positions(|| serde_json::from_str("\"5m\"")).expect("a string");
+        assert_eq!(v, Spanned::new("5m".to_string(), Location::UNKNOWN));
+        let bad: Result<Spanned<u32>, _> = without_positions(|| serde_json::from_str("\"x\""));
+        assert!(bad.is_err());
+        assert!(!PLAIN.with(std::cell::Cell::get));
+        let m: BTreeMap<String, Spanned<String>> =
+            serde_saphyr::from_str("a: 1m\nb: 5m\n").expect("a map");
+        assert_eq!(
+            (m["b"].referenced.line(), m["b"].referenced.column()),
+            (2, 4)
+        );
     }
 }

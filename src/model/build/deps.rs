@@ -32,6 +32,8 @@ fn lists<'r>(
 /// Resolves every `dependsOn` entry into the objects' `depends_on` lists.
 pub(super) fn depends_on(c: &mut Ctx, raw: &RawScenario, d: &mut Declared<'_>) {
     for (oid, name, ns, deps) in lists(raw, &d.ks_ids, &d.hr_ids) {
+        // No spare room: a million objects' lists would otherwise each reserve four entries.
+        d.objects[oid].depends_on.reserve_exact(deps.len());
         for dep in deps {
             let t = resolve(c, &d.index, &d.objects, (oid, name, ns), dep);
             // A repeated entry is one edge.
