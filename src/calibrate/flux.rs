@@ -2,7 +2,7 @@
 
 use super::error::FieldError;
 use super::kube::{self, cond, FluxStatus, HrSnapshot, KsSnapshot, Meta};
-use super::load::{is_true, ObjRec};
+use super::load::{is_true, shaped, ObjRec};
 
 /// Reads one Flux object.
 ///
@@ -46,10 +46,7 @@ pub fn health_passed(msg: &str) -> Option<u64> {
 fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     let mut snaps = vec![];
     for (i, h) in st.history.iter().enumerate() {
-        let s: KsSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
-            field: format!("status.history[{i}]"),
-            reason: e.to_string(),
-        })?;
+        let s: KsSnapshot = shaped(h.clone(), &format!("status.history[{i}]"))?;
         snaps.push(s);
     }
     // Newest first: the last succeeded entry is the first manifest set that became Ready.
@@ -107,10 +104,7 @@ fn helm_release(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
         }
     }
     if let Some(h) = st.history.first() {
-        let s: HrSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
-            field: "status.history[0]".into(),
-            reason: e.to_string(),
-        })?;
+        let s: HrSnapshot = shaped(h.clone(), "status.history[0]")?;
         o.first_deployed =
             kube::opt_time(s.first_deployed.as_ref(), "status.history[0].firstDeployed")?;
     }

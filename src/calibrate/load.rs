@@ -1,7 +1,7 @@
 //! Reading dump files: each file's kind is detected from its content (a kubectl JSON list or
 //! single object, or a controller's JSON log), and every item becomes a time-stamped record.
 
-use super::error::{DumpError, FieldError};
+use super::error::{Brief, DumpError, FieldError};
 use super::kube::{self, cond, Condition, FluxStatus, JobStatus, Meta, PodStatus};
 use serde::Deserialize;
 use serde_json::Value;
@@ -198,10 +198,13 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> 
 
 fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpError> {
     let name = input.files[file].clone();
-    let items = match v.get("items") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err(DumpError::ItemsNotList { file: name }),
-        None => vec![v],
+    // Taken, not copied: the items are the bulk of a large dump.
+    let items = match v {
+        Value::Object(mut o) if o.contains_key("items") => match o.remove("items") {
+            Some(Value::Array(a)) => a,
+            _ => return Err(DumpError::ItemsNotList { file: name }),
+        },
+        v => vec![v],
     };
     let mut counts = std::collections::BTreeMap::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -235,10 +238,11 @@ fn item_label(item: &Value, kind: &str) -> String {
             .and_then(Value::as_str)
             .unwrap_or("")
     };
+    let kind = Brief(kind);
     if s("namespace").is_empty() {
-        format!("{kind} {}", s("name"))
+        format!("{kind} {}", Brief(s("name")))
     } else {
-        format!("{kind} {}/{}", s("namespace"), s("name"))
+        format!("{kind} {}/{}", Brief(s("namespace")), Brief(s("name")))
     }
 }
 
@@ -252,7 +256,29 @@ struct Item<S> {
 }
 
 fn typed<S: for<'de> Deserialize<'de>>(v: Value) -> Result<Item<S>, FieldError> {
-    serde_json::from_value(v).map_err(|e| FieldError::Object(e.to_string()))
+    shaped(v, "")
+}
+
+/// Deserializes `v` (found at `at`, "" for the item itself), naming the field a mismatch is in.
+///
+/// # Errors
+/// The field's path under `at`, and the decoder's message.
+pub(crate) fn shaped<T: for<'de> Deserialize<'de>>(v: Value, at: &str) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let field = match (at, path.as_str()) {
+            (a, ".") => a.to_string(),
+            ("", p) => p.to_string(),
+            (a, p) if p.starts_with('[') => format!("{a}{p}"),
+            (a, p) => format!("{a}.{p}"),
+        };
+        let reason = e.into_inner().to_string();
+        if field.is_empty() {
+            FieldError::Object(reason)
+        } else {
+            FieldError::Shape { field, reason }
+        }
+    })
 }
 
 fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(), FieldError> {
@@ -297,8 +323,7 @@ fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(),
             )?);
         }
         "Event" => {
-            let e: kube::Event =
-                serde_json::from_value(v.clone()).map_err(|e| FieldError::Object(e.to_string()))?;
+            let e: kube::Event = shaped(v.clone(), "")?;
             let it: Item<Value> = typed(v)?;
             input.events.push(event(file, &it.metadata, e)?);
         }
@@ -359,11 +384,7 @@ fn controller(file: usize, it: &Item<Value>) -> Result<ControllerRec, FieldError
         .as_ref()
         .and_then(|s| s.pointer("/template/spec/containers"))
         .ok_or_else(|| FieldError::Missing(FIELD.into()))?;
-    let cs: Vec<kube::Container> =
-        serde_json::from_value(containers.clone()).map_err(|e| FieldError::Shape {
-            field: FIELD.into(),
-            reason: e.to_string(),
-        })?;
+    let cs: Vec<kube::Container> = shaped(containers.clone(), FIELD)?;
     let c = cs
         .iter()
         .find(|c| c.name == "manager")
