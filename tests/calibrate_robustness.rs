@@ -583,6 +583,74 @@ fn a_mistyped_field_is_named() {
     );
 }
 
+fn log_line(ts: &str) -> String {
+    format!("{{\"ts\":{ts},\"msg\":\"server-side apply completed\",\"controllerKind\":\"Kustomization\",\"name\":\"infra\",\"namespace\":\"flux-system\"}}\n")
+}
+
+// Epoch-second `ts` values beyond any date (1e300, -1e300) saturated to ±i64::MAX ms, and
+// differences of them overflowed.
+#[test]
+fn an_epoch_ts_beyond_the_calendar_is_refused() {
+    for ts in ["1e300", "-1e300", "253402300800", "-62167219201"] {
+        let e = refusal("kc.log", &log_line(ts));
+        assert!(
+            e.starts_with("kc.log: line 1: field `ts`: ")
+                && e.ends_with("is not a time in seconds since 1970 within the years 0 to 9999"),
+            "{e}"
+        );
+    }
+    // The calendar's ends themselves are times (ms).
+    let mut input = Input::default();
+    let text = log_line("-62167219200") + &log_line("253402300799.5");
+    calibrate::load::read(&mut input, "kc.log", &text).unwrap();
+    let ts: Vec<i64> = input.logs.iter().map(|l| l.ts).collect();
+    assert_eq!(ts, [-62_167_219_200_000, 253_402_300_799_500]);
+}
+
+// `totalReconciliations: 0` made `total − 1` wrap: a note of 18446744073709551615 later runs
+// (and a panic with overflow checks).
+#[test]
+fn a_history_entry_of_zero_runs_is_noted_not_wrapped() {
+    let ks = json!({"kind": "Kustomization", "metadata": {"name": "k", "namespace": "flux-system", "creationTimestamp": "2025-03-01T10:00:00Z"},
+        "status": {"history": [{"firstReconciled": "2025-03-01T10:00:05Z", "lastReconciledDuration": "1s", "lastReconciledStatus": "ReconciliationSucceeded", "totalReconciliations": 0}]}}).to_string();
+    let mut input = Input::default();
+    calibrate::load::read(&mut input, "flux.json", &ks).unwrap();
+    let o = &input.objects[0];
+    assert_eq!(o.run_ms, None);
+    assert_eq!(
+        o.notes,
+        ["its status.history entry counts 0 reconciliations: its duration was not used"]
+    );
+}
+
+// Restart counts and event counts at their type's maximum wrapped when summed (and panicked
+// with overflow checks): they saturate.
+#[test]
+fn huge_counts_saturate() {
+    let pod = json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "ns", "creationTimestamp": "2025-03-01T10:00:00Z"},
+        "status": {"containerStatuses": [{"restartCount": u32::MAX}, {"restartCount": u32::MAX}]}}).to_string();
+    let mut input = Input::default();
+    calibrate::load::read(&mut input, "pods.json", &pod).unwrap();
+    assert_eq!(input.pods[0].restarts, u32::MAX);
+    let ev = |n: &str| {
+        json!({"kind": "Event", "metadata": {"name": n}, "involvedObject": {"kind": "Kustomization", "namespace": "flux-system", "name": "k"},
+        "reason": "Progressing", "firstTimestamp": "2025-03-01T10:00:00Z", "count": u64::MAX})
+    };
+    let events = json!({"kind": "List", "items": [ev("a"), ev("b")]}).to_string();
+    calibrate::load::read(&mut input, "events.json", &events).unwrap();
+    let b = &bases()[0];
+    let c = calibrate::calibrate(&b.m, &input);
+    let want = format!(
+        "Kustomization/flux-system/k: {} events in events.json",
+        u64::MAX
+    );
+    assert!(
+        c.notes.iter().any(|n| n.starts_with(&want)),
+        "{:?}",
+        c.notes
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0xCA11B), ..ProptestConfig::default() })]
 

@@ -57,8 +57,7 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     o.health_failures = snaps
         .iter()
         .filter(|s| s.last_reconciled_status == "HealthCheckFailed")
-        .map(|s| s.total_reconciliations)
-        .sum();
+        .fold(0, |n, s| s.total_reconciliations.saturating_add(n));
     let healthy = cond(&st.conditions, "Healthy").filter(|c| c.status == "True");
     if let Some(s) = ok {
         o.first_ready = Some(kube::stamp_field(
@@ -74,6 +73,12 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
             if snaps.len() == 1 || std::ptr::eq(s, &snaps[0]) {
                 o.health_ms = healthy.and_then(|c| health_passed(&c.message));
             }
+        } else if s.total_reconciliations == 0 {
+            // Flux adds an entry with its first run: 0 is no count it writes.
+            o.notes.push(
+                "its status.history entry counts 0 reconciliations: its duration was not used"
+                    .into(),
+            );
         } else {
             o.notes.push(format!(
                 "its bootstrap run's duration was overwritten by {} later runs (dump before `interval` elapses)",

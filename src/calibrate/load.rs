@@ -373,7 +373,10 @@ fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, FieldError> {
         )?,
         started,
         ready,
-        restarts: st.container_statuses.iter().map(|c| c.restart_count).sum(),
+        restarts: st
+            .container_statuses
+            .iter()
+            .fold(0, |n, c| c.restart_count.saturating_add(n)),
     })
 }
 
@@ -459,8 +462,16 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
                     problem: Box::new(problem),
                 })?
             }
-            #[allow(clippy::cast_possible_truncation)]
-            Some(Value::Number(x)) => (x.as_f64().unwrap_or(0.0) * 1000.0) as i64,
+            Some(Value::Number(x)) => epoch_ms(x).ok_or_else(|| DumpError::LogLine {
+                file: name(),
+                line: n + 1,
+                problem: Box::new(FieldError::Shape {
+                    field: "ts".into(),
+                    reason: format!(
+                        "{x} is not a time in seconds since 1970 within the years 0 to 9999"
+                    ),
+                }),
+            })?,
             _ => {
                 return Err(DumpError::LogWithoutTs {
                     file: name(),
@@ -512,6 +523,16 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
         lines,
         skipped,
     })
+}
+
+/// Epoch seconds (older zap logs) → ms, within the years RFC 3339 can write (0000–9999), so
+/// every time read is within a few 10^14 ms and differences of them cannot overflow.
+fn epoch_ms(x: &serde_json::Number) -> Option<i64> {
+    // 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since the epoch.
+    const RANGE: std::ops::Range<f64> = -62_167_219_200.0..253_402_300_800.0;
+    let s = x.as_f64().filter(|s| RANGE.contains(s))?;
+    #[allow(clippy::cast_possible_truncation)]
+    Some((s * 1000.0) as i64)
 }
 
 /// The object kind of a log line: `controllerKind` (controller-runtime ≥ 0.12), else

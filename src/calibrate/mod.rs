@@ -107,7 +107,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = per
             .entry((p.owner.clone(), p.file))
             .or_insert((Some(0), 0, 0));
-        e.1 += p.restarts;
+        e.1 = e.1.saturating_add(p.restarts);
         match sample_of(p) {
             Some(s) => e.0 = e.0.map(|x| x.max(s)),
             None => {
@@ -120,7 +120,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = per
             .entry((j.key.clone(), j.file))
             .or_insert((Some(0), 0, 0));
-        e.1 += j.failed;
+        e.1 = e.1.saturating_add(j.failed);
         match j.completed {
             Some(c) => e.0 = Some(u64::try_from(c - j.created).unwrap_or(0)),
             None => e.2 += 1,
@@ -131,7 +131,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = out.entry(k).or_default();
         e.3.push(input.files[f].clone());
         e.0.extend(s);
-        e.1 += r;
+        e.1 = e.1.saturating_add(r);
         e.2 += nr;
     }
     out
@@ -245,7 +245,8 @@ fn version_notes(input: &Input, c: &mut Calibration) {
     // within one dump.
     let mut per: BTreeMap<(usize, &str), u64> = BTreeMap::new();
     for e in &input.events {
-        *per.entry((e.file, e.object.as_str())).or_default() += e.count;
+        let n = per.entry((e.file, e.object.as_str())).or_default();
+        *n = n.saturating_add(e.count);
     }
     for ((f, o), n) in per.into_iter().filter(|(_, n)| *n >= 25) {
         c.notes.push(format!("{o}: {n} events in {}, past the recorder's burst of 25: later events may have been dropped (the logs keep them)", input.files[f]));
