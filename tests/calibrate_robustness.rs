@@ -583,6 +583,32 @@ fn a_mistyped_field_is_named() {
     );
 }
 
+// SPEC "Calibration and observed bootstraps": calibrate reads Kustomizations, HelmReleases,
+// events, pods and workloads. A dump of only other kinds was accepted silently, as if it held
+// some of them.
+#[test]
+fn a_list_of_unrelated_kinds_is_refused() {
+    let list = json!({"kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "a"}}, {"kind": "Secret", "metadata": {"name": "b"}}, {"kind": "ConfigMap", "metadata": {"name": "c"}}]}).to_string();
+    let e = refusal("cm.json", &list);
+    assert!(
+        e.starts_with("cm.json: holds only ConfigMap, Secret (none of Pod, Job,"),
+        "{e}"
+    );
+    assert!(matches!(
+        calibrate::load::read(&mut Input::default(), "cm.json", &list),
+        Err(DumpError::NothingToRead { .. })
+    ));
+    // One read kind among others is a dump; so is an empty list (nothing happened yet).
+    let mixed = json!({"items": [{"kind": "ConfigMap", "metadata": {"name": "a"}}, {"kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"}}]}).to_string();
+    calibrate::load::read(&mut Input::default(), "mixed.json", &mixed).unwrap();
+    calibrate::load::read(
+        &mut Input::default(),
+        "none.json",
+        r#"{"kind": "List", "items": []}"#,
+    )
+    .unwrap();
+}
+
 fn log_line(ts: &str) -> String {
     format!("{{\"ts\":{ts},\"msg\":\"server-side apply completed\",\"controllerKind\":\"Kustomization\",\"name\":\"infra\",\"namespace\":\"flux-system\"}}\n")
 }

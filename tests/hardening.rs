@@ -423,3 +423,37 @@ fn output_to_a_fifo_is_written_in_place() {
     assert!(!dir.join(".out.md.fluxsim-tmp").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `fluxsim calibrate` with a dump that cannot be read as one: one line naming it, exit 2.
+fn calibrate_refuses(dump: &str, wants: &str) {
+    let sc = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/calibrate/scenario.yaml"
+    );
+    let (code, out, err) = cli(&["calibrate", sc, dump], None);
+    assert_eq!(code, 2, "{dump}: {err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(dump) && err.contains(wants),
+        "{err}"
+    );
+}
+
+/// A directory, a missing file and a List of kinds calibration does not read: one line, exit 2.
+#[test]
+fn calibrate_refuses_what_is_no_dump() {
+    calibrate_refuses(env!("CARGO_MANIFEST_DIR"), "cannot read");
+    calibrate_refuses("no-such-dump.json", "cannot read");
+    let dir = std::env::temp_dir().join(format!("fluxsim-dump-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("cm.json");
+    std::fs::write(
+        &f,
+        r#"{"kind": "List", "items": [{"kind": "Secret", "metadata": {"name": "x"}}]}"#,
+    )
+    .unwrap();
+    calibrate_refuses(f.to_str().unwrap(), "holds only Secret");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+

@@ -173,6 +173,14 @@ pub enum DumpError {
         /// 1-based line number.
         line: usize,
     },
+    /// A kubectl dump whose items are all of kinds calibration does not read.
+    #[error("{file}: holds only {} (none of Pod, Job, Deployment, StatefulSet, DaemonSet, Kustomization, HelmRelease, Event): see `fluxsim calibrate --help` for the dumps to make", Brief(.kinds))]
+    NothingToRead {
+        /// The file.
+        file: String,
+        /// The kinds it holds, comma-separated.
+        kinds: String,
+    },
     /// A log with no JSON line at all.
     #[error("{file}: no JSON log lines (keep the controllers' default `--log-encoding=json`)")]
     NoLogLines {

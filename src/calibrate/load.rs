@@ -196,6 +196,18 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> 
     Ok(())
 }
 
+/// The kinds [`read_item`] reads; a dump of only other kinds is refused.
+const READ_KINDS: [&str; 8] = [
+    "Pod",
+    "Job",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Kustomization",
+    "HelmRelease",
+    "Event",
+];
+
 fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpError> {
     let name = input.files[file].clone();
     // Taken, not copied: the items are the bulk of a large dump.
@@ -227,6 +239,13 @@ fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpE
             problem: Box::new(problem),
         })?;
         *counts.entry(kind).or_insert(0) += 1;
+    }
+    if !counts.is_empty() && !counts.keys().any(|k| READ_KINDS.contains(&k.as_str())) {
+        let kinds: Vec<&str> = counts.keys().map(String::as_str).collect();
+        return Err(DumpError::NothingToRead {
+            file: name,
+            kinds: kinds.join(", "),
+        });
     }
     Ok(FileKind::Kube(counts))
 }
