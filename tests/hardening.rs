@@ -457,3 +457,46 @@ fn calibrate_refuses_what_is_no_dump() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A Kustomization's log lines were matched by scanning every earlier line for each
+/// `server-side apply completed` (lines² / 2), and every object's lines and events by scanning
+/// all of them (objects × lines): a 200,000-line log, or 30,000 objects beside 30,000 events,
+/// took minutes. Both are one pass now; this asserts completion and the result.
+#[test]
+fn calibrate_matches_long_logs_and_many_objects_in_one_pass() {
+    use fluxsim::calibrate::{self, load::Input, timeline};
+    let sc = fluxsim::scenario::parse(
+        include_str!("fixtures/calibrate/scenario.yaml"),
+        "scenario.yaml",
+    )
+    .unwrap();
+    let m = fluxsim::model::build(&sc).unwrap();
+    // `infra` applies 200,000 times with no `All dependencies are ready` line: no start to
+    // measure from, so no log sample (the status history's 1.2s run gives none either).
+    let mut log = String::new();
+    for i in 0..200_000 {
+        log.push_str(&format!("{{\"ts\":\"2025-03-01T10:05:00.000Z\",\"msg\":\"server-side apply completed\",\"controllerKind\":\"Kustomization\",\"name\":\"infra\",\"namespace\":\"flux-system\",\"reconcileID\":\"r{i}\"}}\n"));
+    }
+    let mut input = Input::default();
+    let fx = |f: &str| std::fs::read_to_string(format!("tests/fixtures/calibrate/{f}")).unwrap();
+    calibrate::load::read(&mut input, "flux.json", &fx("flux.json")).unwrap();
+    calibrate::load::read(&mut input, "kc.log", &log).unwrap();
+    assert_eq!(input.logs.len(), 200_000);
+    let c = calibrate::calibrate(&m, &input);
+    assert!(c.objects.iter().all(|o| o.source != "controller log (ms)"));
+    // 30,000 Ready Kustomizations the scenario does not know, and 30,000 events about others.
+    let ks: Vec<String> = (0..30_000).map(|i| format!(r#"{{"kind": "Kustomization", "metadata": {{"name": "k{i}", "namespace": "x", "creationTimestamp": "2025-03-01T10:00:00Z"}}, "status": {{"conditions": [{{"type": "Ready", "status": "True", "lastTransitionTime": "2025-03-01T10:01:00Z"}}]}}}}"#)).collect();
+    let ev: Vec<String> = (0..30_000).map(|i| format!(r#"{{"kind": "Event", "metadata": {{"name": "e{i}"}}, "involvedObject": {{"kind": "Kustomization", "namespace": "y", "name": "k{i}"}}, "reason": "ReconciliationSucceeded", "firstTimestamp": "2025-03-01T10:01:00Z"}}"#)).collect();
+    let mut input = Input::default();
+    let list = |v: &[String]| format!("{{\"kind\": \"List\", \"items\": [{}]}}", v.join(","));
+    calibrate::load::read(&mut input, "many.json", &list(&ks)).unwrap();
+    calibrate::load::read(&mut input, "events.json", &list(&ev)).unwrap();
+    let c = calibrate::calibrate(&m, &input);
+    assert_eq!(c.unmatched.len(), 30_000);
+    let b = timeline::observed(&m, &input);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].objects.len(), 30_000);
+    assert!(b[0]
+        .objects
+        .iter()
+        .all(|o| o.ready_ms == Some(60_000) && !o.precise));
+}
