@@ -440,6 +440,36 @@ fn calibrate_refuses(dump: &str, wants: &str) {
     );
 }
 
+/// A named pipe nothing writes to made `calibrate` wait in `open` forever; now the wait is
+/// bounded (5 s) and the pipe is named. A pipe with a writer is read as usual.
+#[cfg(unix)]
+#[test]
+fn calibrate_does_not_wait_forever_on_a_fifo() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("fluxsim-dump-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("events.json");
+    let _ = std::fs::remove_file(&fifo);
+    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(st.success());
+    let path = fifo.to_str().unwrap();
+    calibrate_refuses(path, "nothing opened for writing within 5 s");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            f.write_all(
+                br#"{"kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "x"}}]}"#,
+            )
+            .unwrap();
+        })
+    };
+    // Read through the pipe: refused for what it holds, not for being a pipe.
+    calibrate_refuses(path, "holds only ConfigMap");
+    writer.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A directory, a missing file and a List of kinds calibration does not read: one line, exit 2.
 #[test]
 fn calibrate_refuses_what_is_no_dump() {
