@@ -4,7 +4,9 @@
 use super::error::{Brief, DumpError, FieldError};
 use super::kube::{self, cond, Condition, FluxStatus, JobStatus, Meta, PodStatus};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// What a file turned out to hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,14 +177,11 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> 
     if text.trim().is_empty() {
         return Err(DumpError::Empty { file: name() });
     }
-    let kind = match serde_json::from_str::<Value>(text) {
-        Ok(v)
-            if v.get("items").is_some()
-                || (v.get("kind").is_some() && v.get("metadata").is_some()) =>
-        {
-            read_kube(input, file, v)?
+    let kind = match probe(text) {
+        Ok(p) if p.items.is_some() || (p.kind.is_some() && p.metadata.is_some()) => {
+            read_kube(input, file, text, p.items)?
         }
-        Ok(v) if v.get("msg").is_some() => read_log(input, file, text)?,
+        Ok(p) if p.msg.is_some() => read_log(input, file, text)?,
         Ok(_) => return Err(DumpError::NotADump { file: name() }),
         Err(_) if looks_like_log(text) => read_log(input, file, text)?,
         Err(e) => {
@@ -208,37 +207,49 @@ const READ_KINDS: [&str; 8] = [
     "Event",
 ];
 
-fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpError> {
+/// The top-level keys that tell a dump's kind; the rest is skipped unread.
+#[derive(Default, Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+    #[serde(default)]
+    kind: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    metadata: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    msg: Option<serde::de::IgnoredAny>,
+}
+
+/// The keys of a JSON object (any other JSON value has none), without building the document:
+/// a kubectl list is then read one item at a time, so memory holds the text, the records and
+/// one item, not a tree of the whole file (8 to 17 times its size).
+fn probe(text: &str) -> serde_json::Result<Probe<'_>> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+    } else {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| Probe::default())
+    }
+}
+
+fn read_kube(
+    input: &mut Input,
+    file: usize,
+    text: &str,
+    items: Option<&RawValue>,
+) -> Result<FileKind, DumpError> {
     let name = input.files[file].clone();
-    // Taken, not copied: the items are the bulk of a large dump.
-    let items = match v {
-        Value::Object(mut o) if o.contains_key("items") => match o.remove("items") {
-            Some(Value::Array(a)) => a,
-            _ => return Err(DumpError::ItemsNotList { file: name }),
-        },
-        v => vec![v],
-    };
-    let mut counts = std::collections::BTreeMap::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let kind = item
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        if kind.is_empty() {
-            return Err(DumpError::Item {
-                file: name,
-                item: format!("items[{i}]"),
-                problem: Box::new(FieldError::Missing("kind".into())),
-            });
+    let mut counts = BTreeMap::new();
+    let mut each = |i: usize, raw: &RawValue| kube_item(input, file, i, raw, &mut counts);
+    match items {
+        Some(r) => for_each_item(r, &mut each)
+            .map_err(|e| e.unwrap_or(DumpError::ItemsNotList { file: name.clone() }))?,
+        None => {
+            let whole = serde_json::from_str(text).map_err(|e| DumpError::NotJson {
+                file: name.clone(),
+                reason: e.to_string(),
+            })?;
+            each(0, whole)?;
         }
-        let label = item_label(&item, &kind);
-        read_item(input, file, &kind, item).map_err(|problem| DumpError::Item {
-            file: name.clone(),
-            item: format!("items[{i}] ({label})"),
-            problem: Box::new(problem),
-        })?;
-        *counts.entry(kind).or_insert(0) += 1;
     }
     if !counts.is_empty() && !counts.keys().any(|k| READ_KINDS.contains(&k.as_str())) {
         let kinds: Vec<&str> = counts.keys().map(String::as_str).collect();
@@ -248,6 +259,81 @@ fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpE
         });
     }
     Ok(FileKind::Kube(counts))
+}
+
+/// Calls `each` with every element of the JSON array `list` as the parser reaches it, so one
+/// element is in memory at a time. Err(None): `list` is not an array; Err(Some): what `each`
+/// returned.
+fn for_each_item<F>(list: &RawValue, each: &mut F) -> Result<(), Option<DumpError>>
+where
+    F: FnMut(usize, &RawValue) -> Result<(), DumpError>,
+{
+    struct Each<'f, F> {
+        each: &'f mut F,
+        stopped: Option<DumpError>,
+    }
+    impl<'de, F> serde::de::Visitor<'de> for &mut Each<'_, F>
+    where
+        F: FnMut(usize, &RawValue) -> Result<(), DumpError>,
+    {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                if let Err(e) = (self.each)(i, raw) {
+                    self.stopped = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+                i += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut v = Each {
+        each,
+        stopped: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(list.get());
+    serde::Deserializer::deserialize_seq(&mut de, &mut v).map_err(|_| v.stopped.take())
+}
+
+/// Reads one item of a kubectl dump, counting its kind.
+fn kube_item(
+    input: &mut Input,
+    file: usize,
+    i: usize,
+    raw: &RawValue,
+    counts: &mut BTreeMap<String, usize>,
+) -> Result<(), DumpError> {
+    let name = || input.files[file].clone();
+    // Syntax was checked with the file; this can still meet the nesting limit.
+    let item: Value = serde_json::from_str(raw.get()).map_err(|e| DumpError::NotJson {
+        file: name(),
+        reason: e.to_string(),
+    })?;
+    let kind = item
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if kind.is_empty() {
+        return Err(DumpError::Item {
+            file: name(),
+            item: format!("items[{i}]"),
+            problem: Box::new(FieldError::Missing("kind".into())),
+        });
+    }
+    let label = item_label(&item, &kind);
+    read_item(input, file, &kind, item).map_err(|problem| DumpError::Item {
+        file: input.files[file].clone(),
+        item: format!("items[{i}] ({label})"),
+        problem: Box::new(problem),
+    })?;
+    *counts.entry(kind).or_insert(0) += 1;
+    Ok(())
 }
 
 fn item_label(item: &Value, kind: &str) -> String {
