@@ -677,6 +677,30 @@ fn huge_counts_saturate() {
     );
 }
 
+// One 8 MiB item took 278 MB to decode (a JSON tree, then typed from it: 33×), so a single
+// 512 MiB item could take 17 GB; items and log lines are now at most 8 MiB, which no
+// Kubernetes object comes near (etcd stores at most 1.5 MiB).
+#[test]
+fn an_item_or_log_line_over_8_mib_is_refused() {
+    let zeros = vec!["0"; 4_200_000].join(",");
+    let pod = format!(
+        r#"{{"kind": "List", "items": [{{"kind": "Pod", "metadata": {{"name": "p"}}, "spec": {{"x": [{zeros}]}}}}]}}"#
+    );
+    assert_eq!(
+        refusal("pods.json", &pod),
+        "pods.json: items[0]: 8 MiB of JSON in one object, over the 8 MiB limit (Kubernetes stores at most 1.5 MiB per object): not a kubectl dump or controller log"
+    );
+    let log = format!(
+        "{}{{\"ts\": \"2025-03-01T10:00:00Z\", \"msg\": \"x\", \"output\": [{zeros}]}}\n",
+        log_line("1740823200")
+    );
+    let e = refusal("kc.log", &log);
+    assert!(
+        e.starts_with("kc.log: line 2: 8 MiB of JSON in one object"),
+        "{e}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0xCA11B), ..ProptestConfig::default() })]
 

@@ -110,6 +110,12 @@ pub enum FieldError {
     /// which names the field).
     #[error("{}", Brief(.0))]
     Object(String),
+    /// An item or log line over [`super::load::MAX_ITEM_BYTES`].
+    #[error("{} MiB of JSON in one object, over the 8 MiB limit (Kubernetes stores at most 1.5 MiB per object): not a kubectl dump or controller log", .bytes >> 20)]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
     /// An Event with neither `firstTimestamp` nor `eventTime`.
     #[error("missing field `firstTimestamp` (and no `eventTime`)")]
     NoEventTime,

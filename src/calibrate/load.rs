@@ -300,6 +300,11 @@ where
     serde::Deserializer::deserialize_seq(&mut de, &mut v).map_err(|_| v.stopped.take())
 }
 
+/// The largest item or log line read, in bytes. Kubernetes stores at most 1.5 MiB per object
+/// (etcd's request limit); kubectl's indentation adds less than that again. Decoding an item
+/// takes up to 30 times its size, so this bounds what one item can cost.
+pub const MAX_ITEM_BYTES: usize = 8 << 20;
+
 /// Reads one item of a kubectl dump, counting its kind.
 fn kube_item(
     input: &mut Input,
@@ -309,6 +314,15 @@ fn kube_item(
     counts: &mut BTreeMap<String, usize>,
 ) -> Result<(), DumpError> {
     let name = || input.files[file].clone();
+    if raw.get().len() > MAX_ITEM_BYTES {
+        return Err(DumpError::Item {
+            file: name(),
+            item: format!("items[{i}]"),
+            problem: Box::new(FieldError::TooLarge {
+                bytes: raw.get().len(),
+            }),
+        });
+    }
     // Syntax was checked with the file; this can still meet the nesting limit.
     let item: Value = serde_json::from_str(raw.get()).map_err(|e| DumpError::NotJson {
         file: name(),
@@ -542,7 +556,7 @@ fn looks_like_log(text: &str) -> bool {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .take(20)
-        .any(|l| serde_json::from_str::<Value>(l.trim()).is_ok_and(|v| v.get("msg").is_some()))
+        .any(|l| probe(l.trim()).is_ok_and(|p| p.msg.is_some()))
 }
 
 /// Reads a controller's JSON log (zap, Flux ≥ 2.0: `ts` ISO 8601 with ms; older: epoch seconds).
@@ -553,6 +567,13 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
         let l = line.trim();
         if l.is_empty() {
             continue;
+        }
+        if l.len() > MAX_ITEM_BYTES {
+            return Err(DumpError::LogLine {
+                file: name(),
+                line: n + 1,
+                problem: Box::new(FieldError::TooLarge { bytes: l.len() }),
+            });
         }
         let Ok(Value::Object(v)) = serde_json::from_str::<Value>(l) else {
             skipped += 1;
