@@ -701,6 +701,36 @@ fn an_item_or_log_line_over_8_mib_is_refused() {
     );
 }
 
+// Found by the fuzz target: a HelmRelease created in 4050 and Ready in 2025 put its bar
+// 6×10^10 s right of a chart 1,200 s wide, and plotters' pixel arithmetic overflowed an i32:
+// a panic with overflow checks (the fuzz build, `cargo test` without --release); in release
+// the wrapped bar happened to be clipped away. Checked here in both.
+#[test]
+fn the_observed_chart_keeps_far_times_in_pixel_range() {
+    let b = &bases()[0];
+    let flux = b.files[1].1.replace(
+        r#""name": "podinfo", "namespace": "podinfo", "creationTimestamp": "2025-03-01T10:12:06Z""#,
+        r#""name": "podinfo", "namespace": "podinfo", "creationTimestamp": "4050-03-01T10:12:06Z""#,
+    );
+    assert_ne!(flux, b.files[1].1);
+    let mut input = Input::default();
+    calibrate::load::read(&mut input, "flux.json", &flux).unwrap();
+    let o = timeline::observed(&b.m, &input).remove(0);
+    let rows = timeline::compare_stats(&o, &b.stats, None);
+    let bs = BootstrapReport { observed: o, rows };
+    let c = fluxsim::report::observed_chart::ObservedGantt {
+        scenario: "s",
+        bootstrap: &bs,
+    };
+    let svg = fluxsim::report::chart::to_svg(&c).unwrap();
+    // Every coordinate within ±1.6×10^9 px (10^6 chart widths), none wrapped.
+    let big = svg
+        .split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
+        .filter_map(|t| t.parse::<f64>().ok())
+        .find(|v| v.abs() > 1.6e9);
+    assert_eq!(big, None, "{svg}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0xCA11B), ..ProptestConfig::default() })]
 
