@@ -731,6 +731,47 @@ fn the_observed_chart_keeps_far_times_in_pixel_range() {
     assert_eq!(big, None, "{svg}");
 }
 
+// Found by the fuzz target: `--requeue-dependency=<not a duration>` in a controller's args was
+// written into the calibrated scenario, which then failed validation and the command blamed
+// itself ("a fluxsim bug"); so did `--concurrent=0`, and an image tag or gate name with a
+// newline could write a line of its own into the scenario. Such values are noted, not written.
+#[test]
+fn controller_flags_the_controller_would_refuse_are_not_written() {
+    let b = &bases()[0];
+    let dep = json!({"kind": "List", "items": [{"kind": "Deployment",
+        "metadata": {"name": "kustomize-controller", "namespace": "flux-system"},
+        "spec": {"template": {"spec": {"containers": [{"name": "manager",
+            "image": "ghcr.io/fluxcd/kustomize-controller:v1.5.1\nkustomizations: []",
+            "args": ["--concurrent=0", "--requeue-dependency=  - name: x", "--feature-gates=Good=true,Bad\nName=true"]}]}}}}]}).to_string();
+    let mut input = Input::default();
+    calibrate::load::read(&mut input, "controllers.json", &dep).unwrap();
+    let c = calibrate::calibrate(&b.m, &input);
+    let f = c.kustomize.as_ref().unwrap();
+    assert_eq!(
+        (f.version.as_str(), f.concurrent, &f.requeue_dependency),
+        ("", None, &None)
+    );
+    assert_eq!(f.feature_gates.keys().collect::<Vec<_>>(), ["Good"]);
+    for a in [
+        "`--concurrent=0`",
+        "`--requeue-dependency=  - name: x`",
+        "`Bad\\nName=true`",
+    ] {
+        assert!(
+            c.notes.iter().any(|n| n
+                == &format!(
+                    "kustomize-controller: {a} is not a value the controller accepts: not used"
+                )),
+            "{a}: {:?}",
+            c.notes
+        );
+    }
+    let (text, _) = calibrate::write::calibrated(&b.sc, &b.m, &c, "controllers.json");
+    let cm = build(&parse(&text, "out.yaml").unwrap()).unwrap();
+    assert!(!text.contains("kustomizations: []"), "{text}");
+    assert_eq!(cm.kustomize.feature_gates.get("Good"), Some(&true));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(0xCA11B), ..ProptestConfig::default() })]
 
