@@ -423,3 +423,110 @@ fn output_to_a_fifo_is_written_in_place() {
     assert!(!dir.join(".out.md.fluxsim-tmp").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `fluxsim calibrate` with a dump that cannot be read as one: one line naming it, exit 2.
+fn calibrate_refuses(dump: &str, wants: &str) {
+    let sc = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/calibrate/scenario.yaml"
+    );
+    let (code, out, err) = cli(&["calibrate", sc, dump], None);
+    assert_eq!(code, 2, "{dump}: {err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(dump) && err.contains(wants),
+        "{err}"
+    );
+}
+
+/// A named pipe nothing writes to made `calibrate` wait in `open` forever; now the wait is
+/// bounded (5 s) and the pipe is named. A pipe with a writer is read as usual.
+#[cfg(unix)]
+#[test]
+fn calibrate_does_not_wait_forever_on_a_fifo() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("fluxsim-dump-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("events.json");
+    let _ = std::fs::remove_file(&fifo);
+    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(st.success());
+    let path = fifo.to_str().unwrap();
+    calibrate_refuses(path, "nothing opened for writing within 5 s");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            f.write_all(
+                br#"{"kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "x"}}]}"#,
+            )
+            .unwrap();
+        })
+    };
+    // Read through the pipe: refused for what it holds, not for being a pipe.
+    calibrate_refuses(path, "holds only ConfigMap");
+    writer.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A directory, a missing file and a List of kinds calibration does not read: one line, exit 2.
+#[test]
+fn calibrate_refuses_what_is_no_dump() {
+    calibrate_refuses(env!("CARGO_MANIFEST_DIR"), "cannot read");
+    calibrate_refuses("no-such-dump.json", "cannot read");
+    let dir = std::env::temp_dir().join(format!("fluxsim-dump-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("cm.json");
+    std::fs::write(
+        &f,
+        r#"{"kind": "List", "items": [{"kind": "Secret", "metadata": {"name": "x"}}]}"#,
+    )
+    .unwrap();
+    calibrate_refuses(f.to_str().unwrap(), "holds only Secret");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A Kustomization's log lines were matched by scanning every earlier line for each
+/// `server-side apply completed` (lines² / 2), and every object's lines and events by scanning
+/// all of them (objects × lines): a 200,000-line log, or 30,000 objects beside 30,000 events,
+/// took minutes. Both are one pass now; this asserts completion and the result.
+#[test]
+fn calibrate_matches_long_logs_and_many_objects_in_one_pass() {
+    use fluxsim::calibrate::{self, load::Input, timeline};
+    let sc = fluxsim::scenario::parse(
+        include_str!("fixtures/calibrate/scenario.yaml"),
+        "scenario.yaml",
+    )
+    .unwrap();
+    let m = fluxsim::model::build(&sc).unwrap();
+    // `infra` applies 200,000 times with no `All dependencies are ready` line: no start to
+    // measure from, so no log sample (the status history's 1.2s run gives none either).
+    let mut log = String::new();
+    for i in 0..200_000 {
+        log.push_str(&format!("{{\"ts\":\"2025-03-01T10:05:00.000Z\",\"msg\":\"server-side apply completed\",\"controllerKind\":\"Kustomization\",\"name\":\"infra\",\"namespace\":\"flux-system\",\"reconcileID\":\"r{i}\"}}\n"));
+    }
+    let mut input = Input::default();
+    let fx = |f: &str| std::fs::read_to_string(format!("tests/fixtures/calibrate/{f}")).unwrap();
+    calibrate::load::read(&mut input, "flux.json", &fx("flux.json")).unwrap();
+    calibrate::load::read(&mut input, "kc.log", &log).unwrap();
+    assert_eq!(input.logs.len(), 200_000);
+    let c = calibrate::calibrate(&m, &input);
+    assert!(c.objects.iter().all(|o| o.source != "controller log (ms)"));
+    // 30,000 Ready Kustomizations the scenario does not know, and 30,000 events about others.
+    let ks: Vec<String> = (0..30_000).map(|i| format!(r#"{{"kind": "Kustomization", "metadata": {{"name": "k{i}", "namespace": "x", "creationTimestamp": "2025-03-01T10:00:00Z"}}, "status": {{"conditions": [{{"type": "Ready", "status": "True", "lastTransitionTime": "2025-03-01T10:01:00Z"}}]}}}}"#)).collect();
+    let ev: Vec<String> = (0..30_000).map(|i| format!(r#"{{"kind": "Event", "metadata": {{"name": "e{i}"}}, "involvedObject": {{"kind": "Kustomization", "namespace": "y", "name": "k{i}"}}, "reason": "ReconciliationSucceeded", "firstTimestamp": "2025-03-01T10:01:00Z"}}"#)).collect();
+    let mut input = Input::default();
+    let list = |v: &[String]| format!("{{\"kind\": \"List\", \"items\": [{}]}}", v.join(","));
+    calibrate::load::read(&mut input, "many.json", &list(&ks)).unwrap();
+    calibrate::load::read(&mut input, "events.json", &list(&ev)).unwrap();
+    let c = calibrate::calibrate(&m, &input);
+    assert_eq!(c.unmatched.len(), 30_000);
+    let b = timeline::observed(&m, &input);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].objects.len(), 30_000);
+    assert!(b[0]
+        .objects
+        .iter()
+        .all(|o| o.ready_ms == Some(60_000) && !o.precise));
+}

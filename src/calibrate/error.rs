@@ -3,10 +3,39 @@
 //! file, the item or log line, the field, and what to do).
 
 use crate::time::DurationError;
+use std::fmt::{self, Write as _};
+
+/// Characters kept from each end of a value an error quotes; the middle is elided.
+const BRIEF_HALF: usize = 60;
+
+/// Text from a dump as an error quotes it: control characters escaped (a newline would break
+/// the one-line error) and at most 2 × [`BRIEF_HALF`] characters, the middle elided.
+pub(crate) struct Brief<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Brief<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.chars().count();
+        let long = n > 2 * BRIEF_HALF;
+        for (i, c) in self.0.chars().enumerate() {
+            if long && i == BRIEF_HALF {
+                f.write_str(" … ")?;
+            }
+            if long && (BRIEF_HALF..n - BRIEF_HALF).contains(&i) {
+                continue;
+            }
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Why a timestamp is not RFC 3339.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not an RFC 3339 time ({why})")]
+#[error("`{}` is not an RFC 3339 time ({why})", Brief(.value))]
 pub struct StampError {
     /// The text as found.
     pub value: String,
@@ -62,7 +91,7 @@ pub enum FieldError {
         source: StampError,
     },
     /// A Go duration field is malformed.
-    #[error("field `{field}`: {source}")]
+    #[error("field `{field}`: {}", Brief(&.source.to_string()))]
     Duration {
         /// The field's path.
         field: String,
@@ -70,7 +99,7 @@ pub enum FieldError {
         source: DurationError,
     },
     /// A field does not have the shape Kubernetes or Flux gives it.
-    #[error("field `{field}`: {reason}")]
+    #[error("field `{}`: {}", Brief(.field), Brief(.reason))]
     Shape {
         /// The field's path.
         field: String,
@@ -79,8 +108,14 @@ pub enum FieldError {
     },
     /// The object as a whole does not have the expected shape (the JSON decoder's message,
     /// which names the field).
-    #[error("{0}")]
+    #[error("{}", Brief(.0))]
     Object(String),
+    /// An item or log line over [`super::load::MAX_ITEM_BYTES`].
+    #[error("{} MiB of JSON in one object, over the 8 MiB limit (Kubernetes stores at most 1.5 MiB per object): not a kubectl dump or controller log", .bytes >> 20)]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
     /// An Event with neither `firstTimestamp` nor `eventTime`.
     #[error("missing field `firstTimestamp` (and no `eventTime`)")]
     NoEventTime,
@@ -103,7 +138,7 @@ pub enum DumpError {
         file: String,
     },
     /// Not JSON, and not a JSON log either.
-    #[error("{file}: not JSON ({reason}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding")]
+    #[error("{file}: not JSON ({}); make dumps with `kubectl get … -o json` and keep controller logs in their JSON encoding", Brief(.reason))]
     NotJson {
         /// The file.
         file: String,
@@ -143,6 +178,14 @@ pub enum DumpError {
         file: String,
         /// 1-based line number.
         line: usize,
+    },
+    /// A kubectl dump whose items are all of kinds calibration does not read.
+    #[error("{file}: holds only {} (none of Pod, Job, Deployment, StatefulSet, DaemonSet, Kustomization, HelmRelease, Event): see `fluxsim calibrate --help` for the dumps to make", Brief(.kinds))]
+    NothingToRead {
+        /// The file.
+        file: String,
+        /// The kinds it holds, comma-separated.
+        kinds: String,
     },
     /// A log with no JSON line at all.
     #[error("{file}: no JSON log lines (keep the controllers' default `--log-encoding=json`)")]

@@ -2,7 +2,7 @@
 
 use super::error::FieldError;
 use super::kube::{self, cond, FluxStatus, HrSnapshot, KsSnapshot, Meta};
-use super::load::{is_true, ObjRec};
+use super::load::{is_true, shaped, ObjRec};
 
 /// Reads one Flux object.
 ///
@@ -46,10 +46,7 @@ pub fn health_passed(msg: &str) -> Option<u64> {
 fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     let mut snaps = vec![];
     for (i, h) in st.history.iter().enumerate() {
-        let s: KsSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
-            field: format!("status.history[{i}]"),
-            reason: e.to_string(),
-        })?;
+        let s: KsSnapshot = shaped(h.clone(), &format!("status.history[{i}]"))?;
         snaps.push(s);
     }
     // Newest first: the last succeeded entry is the first manifest set that became Ready.
@@ -60,8 +57,7 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
     o.health_failures = snaps
         .iter()
         .filter(|s| s.last_reconciled_status == "HealthCheckFailed")
-        .map(|s| s.total_reconciliations)
-        .sum();
+        .fold(0, |n, s| s.total_reconciliations.saturating_add(n));
     let healthy = cond(&st.conditions, "Healthy").filter(|c| c.status == "True");
     if let Some(s) = ok {
         o.first_ready = Some(kube::stamp_field(
@@ -77,6 +73,12 @@ fn kustomization(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
             if snaps.len() == 1 || std::ptr::eq(s, &snaps[0]) {
                 o.health_ms = healthy.and_then(|c| health_passed(&c.message));
             }
+        } else if s.total_reconciliations == 0 {
+            // Flux adds an entry with its first run: 0 is no count it writes.
+            o.notes.push(
+                "its status.history entry counts 0 reconciliations: its duration was not used"
+                    .into(),
+            );
         } else {
             o.notes.push(format!(
                 "its bootstrap run's duration was overwritten by {} later runs (dump before `interval` elapses)",
@@ -107,10 +109,7 @@ fn helm_release(o: &mut ObjRec, st: &FluxStatus) -> Result<(), FieldError> {
         }
     }
     if let Some(h) = st.history.first() {
-        let s: HrSnapshot = serde_json::from_value(h.clone()).map_err(|e| FieldError::Shape {
-            field: "status.history[0]".into(),
-            reason: e.to_string(),
-        })?;
+        let s: HrSnapshot = shaped(h.clone(), "status.history[0]")?;
         o.first_deployed =
             kube::opt_time(s.first_deployed.as_ref(), "status.history[0].firstDeployed")?;
     }

@@ -1,10 +1,12 @@
 //! Reading dump files: each file's kind is detected from its content (a kubectl JSON list or
 //! single object, or a controller's JSON log), and every item becomes a time-stamped record.
 
-use super::error::{DumpError, FieldError};
+use super::error::{Brief, DumpError, FieldError};
 use super::kube::{self, cond, Condition, FluxStatus, JobStatus, Meta, PodStatus};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// What a file turned out to hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,14 +177,11 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> 
     if text.trim().is_empty() {
         return Err(DumpError::Empty { file: name() });
     }
-    let kind = match serde_json::from_str::<Value>(text) {
-        Ok(v)
-            if v.get("items").is_some()
-                || (v.get("kind").is_some() && v.get("metadata").is_some()) =>
-        {
-            read_kube(input, file, v)?
+    let kind = match probe(text) {
+        Ok(p) if p.items.is_some() || (p.kind.is_some() && p.metadata.is_some()) => {
+            read_kube(input, file, text, p.items)?
         }
-        Ok(v) if v.get("msg").is_some() => read_log(input, file, text)?,
+        Ok(p) if p.msg.is_some() => read_log(input, file, text)?,
         Ok(_) => return Err(DumpError::NotADump { file: name() }),
         Err(_) if looks_like_log(text) => read_log(input, file, text)?,
         Err(e) => {
@@ -196,36 +195,159 @@ pub fn read(input: &mut Input, name: &str, text: &str) -> Result<(), DumpError> 
     Ok(())
 }
 
-fn read_kube(input: &mut Input, file: usize, v: Value) -> Result<FileKind, DumpError> {
+/// The kinds [`read_item`] reads; a dump of only other kinds is refused.
+const READ_KINDS: [&str; 8] = [
+    "Pod",
+    "Job",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Kustomization",
+    "HelmRelease",
+    "Event",
+];
+
+/// The top-level keys that tell a dump's kind; the rest is skipped unread.
+#[derive(Default, Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+    #[serde(default)]
+    kind: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    metadata: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    msg: Option<serde::de::IgnoredAny>,
+}
+
+/// The keys of a JSON object (any other JSON value has none), without building the document:
+/// a kubectl list is then read one item at a time, so memory holds the text, the records and
+/// one item, not a tree of the whole file (8 to 70 times its size).
+fn probe(text: &str) -> serde_json::Result<Probe<'_>> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+    } else {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| Probe::default())
+    }
+}
+
+fn read_kube(
+    input: &mut Input,
+    file: usize,
+    text: &str,
+    items: Option<&RawValue>,
+) -> Result<FileKind, DumpError> {
     let name = input.files[file].clone();
-    let items = match v.get("items") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err(DumpError::ItemsNotList { file: name }),
-        None => vec![v],
-    };
-    let mut counts = std::collections::BTreeMap::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let kind = item
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        if kind.is_empty() {
-            return Err(DumpError::Item {
-                file: name,
-                item: format!("items[{i}]"),
-                problem: Box::new(FieldError::Missing("kind".into())),
-            });
+    let mut counts = BTreeMap::new();
+    let mut each = |i: usize, raw: &RawValue| kube_item(input, file, i, raw, &mut counts);
+    match items {
+        Some(r) => for_each_item(r, &mut each)
+            .map_err(|e| e.unwrap_or(DumpError::ItemsNotList { file: name.clone() }))?,
+        None => {
+            let whole = serde_json::from_str(text).map_err(|e| DumpError::NotJson {
+                file: name.clone(),
+                reason: e.to_string(),
+            })?;
+            each(0, whole)?;
         }
-        let label = item_label(&item, &kind);
-        read_item(input, file, &kind, item).map_err(|problem| DumpError::Item {
-            file: name.clone(),
-            item: format!("items[{i}] ({label})"),
-            problem: Box::new(problem),
-        })?;
-        *counts.entry(kind).or_insert(0) += 1;
+    }
+    if !counts.is_empty() && !counts.keys().any(|k| READ_KINDS.contains(&k.as_str())) {
+        let kinds: Vec<&str> = counts.keys().map(String::as_str).collect();
+        return Err(DumpError::NothingToRead {
+            file: name,
+            kinds: kinds.join(", "),
+        });
     }
     Ok(FileKind::Kube(counts))
+}
+
+/// Calls `each` with every element of the JSON array `list` as the parser reaches it, so one
+/// element is in memory at a time. Err(None): `list` is not an array; Err(Some): what `each`
+/// returned.
+fn for_each_item<F>(list: &RawValue, each: &mut F) -> Result<(), Option<DumpError>>
+where
+    F: FnMut(usize, &RawValue) -> Result<(), DumpError>,
+{
+    struct Each<'f, F> {
+        each: &'f mut F,
+        stopped: Option<DumpError>,
+    }
+    impl<'de, F> serde::de::Visitor<'de> for &mut Each<'_, F>
+    where
+        F: FnMut(usize, &RawValue) -> Result<(), DumpError>,
+    {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                if let Err(e) = (self.each)(i, raw) {
+                    self.stopped = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+                i += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut v = Each {
+        each,
+        stopped: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(list.get());
+    serde::Deserializer::deserialize_seq(&mut de, &mut v).map_err(|_| v.stopped.take())
+}
+
+/// The largest item or log line read, in bytes. Kubernetes stores at most 1.5 MiB per object
+/// (etcd's request limit); kubectl's indentation adds less than that again. Decoding an item
+/// takes up to 30 times its size, so this bounds what one item can cost.
+pub const MAX_ITEM_BYTES: usize = 8 << 20;
+
+/// Reads one item of a kubectl dump, counting its kind.
+fn kube_item(
+    input: &mut Input,
+    file: usize,
+    i: usize,
+    raw: &RawValue,
+    counts: &mut BTreeMap<String, usize>,
+) -> Result<(), DumpError> {
+    let name = || input.files[file].clone();
+    if raw.get().len() > MAX_ITEM_BYTES {
+        return Err(DumpError::Item {
+            file: name(),
+            item: format!("items[{i}]"),
+            problem: Box::new(FieldError::TooLarge {
+                bytes: raw.get().len(),
+            }),
+        });
+    }
+    // Syntax was checked with the file; this can still meet the nesting limit.
+    let item: Value = serde_json::from_str(raw.get()).map_err(|e| DumpError::NotJson {
+        file: name(),
+        reason: e.to_string(),
+    })?;
+    let kind = item
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if kind.is_empty() {
+        return Err(DumpError::Item {
+            file: name(),
+            item: format!("items[{i}]"),
+            problem: Box::new(FieldError::Missing("kind".into())),
+        });
+    }
+    let label = item_label(&item, &kind);
+    read_item(input, file, &kind, item).map_err(|problem| DumpError::Item {
+        file: input.files[file].clone(),
+        item: format!("items[{i}] ({label})"),
+        problem: Box::new(problem),
+    })?;
+    *counts.entry(kind).or_insert(0) += 1;
+    Ok(())
 }
 
 fn item_label(item: &Value, kind: &str) -> String {
@@ -235,10 +357,11 @@ fn item_label(item: &Value, kind: &str) -> String {
             .and_then(Value::as_str)
             .unwrap_or("")
     };
+    let kind = Brief(kind);
     if s("namespace").is_empty() {
-        format!("{kind} {}", s("name"))
+        format!("{kind} {}", Brief(s("name")))
     } else {
-        format!("{kind} {}/{}", s("namespace"), s("name"))
+        format!("{kind} {}/{}", Brief(s("namespace")), Brief(s("name")))
     }
 }
 
@@ -252,7 +375,29 @@ struct Item<S> {
 }
 
 fn typed<S: for<'de> Deserialize<'de>>(v: Value) -> Result<Item<S>, FieldError> {
-    serde_json::from_value(v).map_err(|e| FieldError::Object(e.to_string()))
+    shaped(v, "")
+}
+
+/// Deserializes `v` (found at `at`, "" for the item itself), naming the field a mismatch is in.
+///
+/// # Errors
+/// The field's path under `at`, and the decoder's message.
+pub(crate) fn shaped<T: for<'de> Deserialize<'de>>(v: Value, at: &str) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let field = match (at, path.as_str()) {
+            (a, ".") => a.to_string(),
+            ("", p) => p.to_string(),
+            (a, p) if p.starts_with('[') => format!("{a}{p}"),
+            (a, p) => format!("{a}.{p}"),
+        };
+        let reason = e.into_inner().to_string();
+        if field.is_empty() {
+            FieldError::Object(reason)
+        } else {
+            FieldError::Shape { field, reason }
+        }
+    })
 }
 
 fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(), FieldError> {
@@ -297,8 +442,7 @@ fn read_item(input: &mut Input, file: usize, kind: &str, v: Value) -> Result<(),
             )?);
         }
         "Event" => {
-            let e: kube::Event =
-                serde_json::from_value(v.clone()).map_err(|e| FieldError::Object(e.to_string()))?;
+            let e: kube::Event = shaped(v.clone(), "")?;
             let it: Item<Value> = typed(v)?;
             input.events.push(event(file, &it.metadata, e)?);
         }
@@ -348,7 +492,10 @@ fn pod(file: usize, it: Item<PodStatus>) -> Result<PodRec, FieldError> {
         )?,
         started,
         ready,
-        restarts: st.container_statuses.iter().map(|c| c.restart_count).sum(),
+        restarts: st
+            .container_statuses
+            .iter()
+            .fold(0, |n, c| c.restart_count.saturating_add(n)),
     })
 }
 
@@ -359,11 +506,7 @@ fn controller(file: usize, it: &Item<Value>) -> Result<ControllerRec, FieldError
         .as_ref()
         .and_then(|s| s.pointer("/template/spec/containers"))
         .ok_or_else(|| FieldError::Missing(FIELD.into()))?;
-    let cs: Vec<kube::Container> =
-        serde_json::from_value(containers.clone()).map_err(|e| FieldError::Shape {
-            field: FIELD.into(),
-            reason: e.to_string(),
-        })?;
+    let cs: Vec<kube::Container> = shaped(containers.clone(), FIELD)?;
     let c = cs
         .iter()
         .find(|c| c.name == "manager")
@@ -413,7 +556,7 @@ fn looks_like_log(text: &str) -> bool {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .take(20)
-        .any(|l| serde_json::from_str::<Value>(l.trim()).is_ok_and(|v| v.get("msg").is_some()))
+        .any(|l| probe(l.trim()).is_ok_and(|p| p.msg.is_some()))
 }
 
 /// Reads a controller's JSON log (zap, Flux ≥ 2.0: `ts` ISO 8601 with ms; older: epoch seconds).
@@ -424,6 +567,13 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
         let l = line.trim();
         if l.is_empty() {
             continue;
+        }
+        if l.len() > MAX_ITEM_BYTES {
+            return Err(DumpError::LogLine {
+                file: name(),
+                line: n + 1,
+                problem: Box::new(FieldError::TooLarge { bytes: l.len() }),
+            });
         }
         let Ok(Value::Object(v)) = serde_json::from_str::<Value>(l) else {
             skipped += 1;
@@ -438,8 +588,16 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
                     problem: Box::new(problem),
                 })?
             }
-            #[allow(clippy::cast_possible_truncation)]
-            Some(Value::Number(x)) => (x.as_f64().unwrap_or(0.0) * 1000.0) as i64,
+            Some(Value::Number(x)) => epoch_ms(x).ok_or_else(|| DumpError::LogLine {
+                file: name(),
+                line: n + 1,
+                problem: Box::new(FieldError::Shape {
+                    field: "ts".into(),
+                    reason: format!(
+                        "{x} is not a time in seconds since 1970 within the years 0 to 9999"
+                    ),
+                }),
+            })?,
             _ => {
                 return Err(DumpError::LogWithoutTs {
                     file: name(),
@@ -491,6 +649,16 @@ fn read_log(input: &mut Input, file: usize, text: &str) -> Result<FileKind, Dump
         lines,
         skipped,
     })
+}
+
+/// Epoch seconds (older zap logs) → ms, within the years RFC 3339 can write (0000–9999), so
+/// every time read is within a few 10^14 ms and differences of them cannot overflow.
+fn epoch_ms(x: &serde_json::Number) -> Option<i64> {
+    // 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since the epoch.
+    const RANGE: std::ops::Range<f64> = -62_167_219_200.0..253_402_300_800.0;
+    let s = x.as_f64().filter(|s| RANGE.contains(s))?;
+    #[allow(clippy::cast_possible_truncation)]
+    Some((s * 1000.0) as i64)
 }
 
 /// The object kind of a log line: `controllerKind` (controller-runtime ≥ 0.12), else

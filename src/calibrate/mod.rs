@@ -107,7 +107,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = per
             .entry((p.owner.clone(), p.file))
             .or_insert((Some(0), 0, 0));
-        e.1 += p.restarts;
+        e.1 = e.1.saturating_add(p.restarts);
         match sample_of(p) {
             Some(s) => e.0 = e.0.map(|x| x.max(s)),
             None => {
@@ -120,7 +120,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = per
             .entry((j.key.clone(), j.file))
             .or_insert((Some(0), 0, 0));
-        e.1 += j.failed;
+        e.1 = e.1.saturating_add(j.failed);
         match j.completed {
             Some(c) => e.0 = Some(u64::try_from(c - j.created).unwrap_or(0)),
             None => e.2 += 1,
@@ -131,7 +131,7 @@ fn readiness_samples(input: &Input) -> BTreeMap<String, (Vec<u64>, u32, usize, V
         let e = out.entry(k).or_default();
         e.3.push(input.files[f].clone());
         e.0.extend(s);
-        e.1 += r;
+        e.1 = e.1.saturating_add(r);
         e.2 += nr;
     }
     out
@@ -185,34 +185,61 @@ pub fn calibrate(m: &Model, input: &Input) -> Calibration {
     let mut c = Calibration::default();
     fit_workloads(m, input, &mut c);
     timeline::fit_objects(m, input, &mut c);
-    c.kustomize = controller_flags(input, "kustomize-controller");
-    c.helm = controller_flags(input, "helm-controller");
+    c.kustomize = controller_flags(input, "kustomize-controller", &mut c.notes);
+    c.helm = controller_flags(input, "helm-controller", &mut c.notes);
     missing_inputs(input, &mut c);
     c
 }
 
-fn controller_flags(input: &Input, name: &str) -> Option<Flags> {
+/// A token the calibrated scenario can carry as is: an image tag or a feature gate name.
+fn token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+}
+
+/// A controller's flags, as far as the calibrated scenario can take them: values the
+/// controller itself would refuse (`--concurrent=0`, a requeue that is no positive duration,
+/// a gate name that is no name) are noted and left out, never written.
+fn controller_flags(input: &Input, name: &str, notes: &mut Vec<String>) -> Option<Flags> {
     let d = input.controllers.iter().find(|c| c.name == name)?;
     let mut f = Flags {
         version: d
             .image
             .rsplit_once(':')
             .map(|(_, t)| t.to_string())
+            .filter(|t| token(t))
             .unwrap_or_default(),
         ..Flags::default()
+    };
+    let mut unused = |a: &str| {
+        notes.push(format!(
+            "{name}: `{}` is not a value the controller accepts: not used",
+            error::Brief(a)
+        ));
     };
     for a in &d.args {
         let Some((k, v)) = a.trim_start_matches('-').split_once('=') else {
             continue;
         };
         match k {
-            "concurrent" => f.concurrent = v.parse().ok(),
-            "requeue-dependency" => f.requeue_dependency = Some(v.to_string()),
+            "concurrent" => match v.parse() {
+                Ok(n) if n > 0 => f.concurrent = Some(n),
+                _ => unused(a),
+            },
+            "requeue-dependency" => match crate::time::parse_duration(v) {
+                Ok(ms) if ms > 0 => f.requeue_dependency = Some(v.to_string()),
+                _ => unused(a),
+            },
             "feature-gates" => {
                 for g in v.split(',').filter(|g| !g.is_empty()) {
                     let (n, b) = g.split_once('=').unwrap_or((g, "true"));
-                    f.feature_gates
-                        .insert(n.trim().to_string(), b.trim() == "true");
+                    if token(n.trim()) {
+                        f.feature_gates
+                            .insert(n.trim().to_string(), b.trim() == "true");
+                    } else {
+                        unused(g);
+                    }
                 }
             }
             _ => {}
@@ -245,7 +272,8 @@ fn version_notes(input: &Input, c: &mut Calibration) {
     // within one dump.
     let mut per: BTreeMap<(usize, &str), u64> = BTreeMap::new();
     for e in &input.events {
-        *per.entry((e.file, e.object.as_str())).or_default() += e.count;
+        let n = per.entry((e.file, e.object.as_str())).or_default();
+        *n = n.saturating_add(e.count);
     }
     for ((f, o), n) in per.into_iter().filter(|(_, n)| *n >= 25) {
         c.notes.push(format!("{o}: {n} events in {}, past the recorder's burst of 25: later events may have been dropped (the logs keep them)", input.files[f]));

@@ -61,7 +61,13 @@ pub fn parse(s: &str) -> Result<i64, StampError> {
         why,
     };
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    // Every part is ASCII; checking it first also keeps the slices below on char boundaries.
+    if !s.is_ascii()
+        || b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+    {
         return Err(err(StampWhy::Layout));
     }
     if b[13] != b':' || b[16] != b':' {

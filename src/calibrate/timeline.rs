@@ -2,56 +2,112 @@
 //! distribution (flux-observability.md §a, §b, §d, §f, §g).
 
 use super::fit;
-use super::load::{Input, ObjRec};
+use super::load::{EventRec, Input, LogRec, ObjRec};
 use super::{Calibration, ObjectFit};
 use crate::analysis::accumulate::{McStats, ReadyMode};
 use crate::model::{Model, ObjectId};
 use crate::trace::TrialSummary;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn key(o: &ObjRec) -> String {
     format!("{}/{}/{}", o.kind, o.namespace, o.name)
 }
 
-fn find(m: &Model, k: &str) -> Option<ObjectId> {
-    m.objects.position(|o| o.canonical == k)
+/// The model's objects by `Kind/ns/name`.
+fn object_ids(m: &Model) -> BTreeMap<&str, ObjectId> {
+    let mut ids = BTreeMap::new();
+    for (i, o) in m.objects.iter_enumerated() {
+        ids.entry(o.canonical.as_str()).or_insert(i);
+    }
+    ids
+}
+
+/// Log lines and events per object, each in input order: built once, so many objects and many
+/// lines cost n log n, not objects × lines.
+struct ByObject<'a> {
+    logs: BTreeMap<&'a str, Vec<&'a LogRec>>,
+    events: BTreeMap<&'a str, Vec<&'a EventRec>>,
+}
+
+impl<'a> ByObject<'a> {
+    fn new(input: &'a Input) -> Self {
+        let mut b = ByObject {
+            logs: BTreeMap::new(),
+            events: BTreeMap::new(),
+        };
+        for l in &input.logs {
+            b.logs.entry(l.object.as_str()).or_default().push(l);
+        }
+        for e in &input.events {
+            b.events.entry(e.object.as_str()).or_default().push(e);
+        }
+        b
+    }
+    fn logs(&self, k: &str) -> &[&'a LogRec] {
+        self.logs.get(k).map_or(&[], Vec::as_slice)
+    }
+    fn events(&self, k: &str) -> &[&'a EventRec] {
+        self.events.get(k).map_or(&[], Vec::as_slice)
+    }
+}
+
+const FINISHED: &str = "Reconciliation finished in ";
+
+/// For each line, the index of the first `Reconciliation finished` line at or after it in the
+/// same file and run (`reconcileID`), and in the same file: one backward pass.
+fn next_finished(lines: &[&LogRec]) -> Vec<(Option<usize>, Option<usize>)> {
+    let (mut by_run, mut by_file) = (BTreeMap::new(), BTreeMap::new());
+    let mut out = vec![(None, None); lines.len()];
+    for (j, x) in lines.iter().enumerate().rev() {
+        if x.msg.starts_with(FINISHED) {
+            by_run.insert((x.file, x.reconcile.as_str()), j);
+            by_file.insert(x.file, j);
+        }
+        out[j] = (
+            by_run.get(&(x.file, x.reconcile.as_str())).copied(),
+            by_file.get(&x.file).copied(),
+        );
+    }
+    out
+}
+
+/// `Reconciliation finished in D` at `f.ts` → the run's start, `f.ts − D`.
+fn started(f: &LogRec) -> Option<i64> {
+    let d = f.msg.trim_start_matches(FINISHED).split(',').next()?;
+    Some(f.ts - i64::try_from(crate::time::parse_duration(d).ok()?).ok()?)
 }
 
 /// Kustomization apply from its log: `All dependencies are ready` (or `Reconciliation finished
 /// in D` − D) → `server-side apply completed`, in the first run that applied something between
-/// the object's creation and its first Ready (so a log is matched to its own bootstrap).
-fn ks_apply_from_logs(input: &Input, o: &ObjRec) -> Option<u64> {
-    let k = key(o);
+/// the object's creation and its first Ready (so a log is matched to its own bootstrap). A line
+/// without `reconcileID` (controller-runtime before 0.12) pairs with any line of its file.
+fn ks_apply_from_logs(by: &ByObject, o: &ObjRec) -> Option<u64> {
     let until = o.first_ready.map_or(i64::MAX, |r| r + 1000);
-    let lines: Vec<_> = input
-        .logs
+    let lines: Vec<&LogRec> = by
+        .logs(&key(o))
         .iter()
-        .filter(|l| l.object == k && l.ts >= o.created && l.ts < until)
+        .copied()
+        .filter(|l| l.ts >= o.created && l.ts < until)
         .collect();
+    let next = next_finished(&lines);
+    // The latest `All dependencies are ready` so far, per file and run and per file.
+    let (mut deps_run, mut deps_file) = (BTreeMap::new(), BTreeMap::new());
     for (i, l) in lines.iter().enumerate() {
         if l.msg != "server-side apply completed" {
+            if l.msg.starts_with("All dependencies are ready") {
+                deps_run.insert((l.file, l.reconcile.as_str()), l.ts);
+                deps_file.insert(l.file, l.ts);
+            }
             continue;
         }
-        let same = |x: &&&super::load::LogRec| {
-            x.file == l.file && (x.reconcile == l.reconcile || l.reconcile.is_empty())
+        let any_run = l.reconcile.is_empty();
+        let deps = if any_run {
+            deps_file.get(&l.file)
+        } else {
+            deps_run.get(&(l.file, l.reconcile.as_str()))
         };
-        let deps = lines[..i]
-            .iter()
-            .rev()
-            .find(|x| same(x) && x.msg.starts_with("All dependencies are ready"));
-        let start = deps.map(|d| d.ts).or_else(|| {
-            lines[i..]
-                .iter()
-                .find(|x| same(x) && x.msg.starts_with("Reconciliation finished in "))
-                .and_then(|f| {
-                    let d = f
-                        .msg
-                        .trim_start_matches("Reconciliation finished in ")
-                        .split(',')
-                        .next()?;
-                    Some(f.ts - i64::try_from(crate::time::parse_duration(d).ok()?).ok()?)
-                })
-        });
+        let fin = if any_run { next[i].1 } else { next[i].0 };
+        let start = deps.copied().or_else(|| started(lines[fin?]));
         if let Some(s) = start {
             return Some(u64::try_from(l.ts - s).unwrap_or(0));
         }
@@ -66,22 +122,18 @@ fn waits(m: &Model, id: ObjectId) -> bool {
 /// Kustomization apply from its events, for Flux before 2.7 (no history): the first
 /// `Reconciliation finished in D` after creation, minus the `Health check passed in H` event of
 /// the same second. D also holds the dependency check and the final patch (milliseconds).
-fn ks_apply_from_events(input: &Input, o: &ObjRec, waits: bool) -> Option<u64> {
-    let k = key(o);
-    let evs: Vec<_> = input
-        .events
+fn ks_apply_from_events(by: &ByObject, o: &ObjRec, waits: bool) -> Option<u64> {
+    let evs: Vec<&EventRec> = by
+        .events(&key(o))
         .iter()
-        .filter(|e| e.object == k && e.first >= o.created)
+        .copied()
+        .filter(|e| e.first >= o.created)
         .collect();
     let done = evs
         .iter()
         .filter(|e| e.reason == "ReconciliationSucceeded")
         .min_by_key(|e| e.first)?;
-    let d = done
-        .message
-        .strip_prefix("Reconciliation finished in ")?
-        .split(',')
-        .next()?;
+    let d = done.message.strip_prefix(FINISHED)?.split(',').next()?;
     let d = crate::time::parse_duration(d).ok()?;
     let health = evs
         .iter()
@@ -96,12 +148,15 @@ fn ks_apply_from_events(input: &Input, o: &ObjRec, waits: bool) -> Option<u64> {
 
 /// Fits `apply` of every matched Kustomization and HelmRelease.
 pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
+    let ids = object_ids(m);
+    let by = ByObject::new(input);
+    let mut unmatched: BTreeSet<String> = c.unmatched.iter().cloned().collect();
     let mut per: BTreeMap<ObjectId, (Vec<u64>, Vec<u64>, String)> = BTreeMap::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for o in &input.objects {
         let k = key(o);
-        let Some(id) = find(m, &k) else {
-            if !c.unmatched.contains(&k) {
+        let Some(&id) = ids.get(k.as_str()) else {
+            if unmatched.insert(k.clone()) {
                 c.unmatched.push(k);
             }
             continue;
@@ -112,7 +167,7 @@ pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
         }
         let e = per.entry(id).or_default();
         if o.kind == "Kustomization" {
-            if let Some(v) = ks_apply_from_logs(input, o) {
+            if let Some(v) = ks_apply_from_logs(&by, o) {
                 e.0.push(v);
                 e.2 = "controller log (ms)".into();
             } else if let Some(run) = o.run_ms {
@@ -122,7 +177,7 @@ pub fn fit_objects(m: &Model, input: &Input, c: &mut Calibration) {
                     None => continue,
                 }
                 e.2 = "status.history duration − health wait (ms)".into();
-            } else if let Some(v) = ks_apply_from_events(input, o, waits(m, id)) {
+            } else if let Some(v) = ks_apply_from_events(&by, o, waits(m, id)) {
                 e.0.push(v);
                 e.2 = "events: run duration − health wait (ms)".into();
             }
@@ -179,14 +234,13 @@ pub struct ObservedBootstrap {
 }
 
 /// A second-resolution time refined by a millisecond one in the same second.
-fn refine(input: &Input, k: &str, ready_s: i64) -> Option<i64> {
+fn refine(by: &ByObject, k: &str, ready_s: i64) -> Option<i64> {
     let in_sec = |t: i64| t >= ready_s && t < ready_s + 1000;
-    let ev = input
-        .events
+    let ev = by
+        .events(k)
         .iter()
         .filter(|e| {
-            e.object == k
-                && e.first_exact
+            e.first_exact
                 && in_sec(e.first)
                 && matches!(
                     e.reason.as_str(),
@@ -194,14 +248,12 @@ fn refine(input: &Input, k: &str, ready_s: i64) -> Option<i64> {
                 )
         })
         .map(|e| e.first);
-    let lg = input
-        .logs
+    let lg = by
+        .logs(k)
         .iter()
         .filter(|l| {
-            l.object == k
-                && in_sec(l.ts)
-                && (l.msg.starts_with("Reconciliation finished in ")
-                    || l.msg == "release in-sync with desired state")
+            in_sec(l.ts)
+                && (l.msg.starts_with(FINISHED) || l.msg == "release in-sync with desired state")
         })
         .map(|l| l.ts);
     ev.chain(lg).min()
@@ -210,6 +262,7 @@ fn refine(input: &Input, k: &str, ready_s: i64) -> Option<i64> {
 /// The observed bootstraps, one per dump file holding Flux objects.
 #[must_use]
 pub fn observed(m: &Model, input: &Input) -> Vec<ObservedBootstrap> {
+    let (ids, by) = (object_ids(m), ByObject::new(input));
     let mut out = vec![];
     for (f, name) in input.files.iter().enumerate() {
         let objs: Vec<&ObjRec> = input.objects.iter().filter(|o| o.file == f).collect();
@@ -225,9 +278,9 @@ pub fn observed(m: &Model, input: &Input) -> Vec<ObservedBootstrap> {
             .iter()
             .map(|o| {
                 let k = key(o);
-                let exact = o.first_ready.and_then(|r| refine(input, &k, r));
+                let exact = o.first_ready.and_then(|r| refine(&by, &k, r));
                 ObservedObject {
-                    object: find(m, &k),
+                    object: ids.get(k.as_str()).copied(),
                     created_ms: o.created - start,
                     ready_ms: exact.or(o.first_ready).map(|r| r - start),
                     precise: exact.is_some(),

@@ -163,6 +163,32 @@ impl Progress {
     }
 }
 
+/// How long opening a named pipe (FIFO) may wait for its writer.
+const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens `p` for reading. Opening a named pipe waits until something opens it for writing:
+/// that wait is given [`FIFO_WAIT`] (a pipe from `<(kubectl …)` already has its writer), so
+/// a forgotten `mkfifo` fails instead of hanging.
+fn open_input(p: &str) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo()) {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let path = p.to_string();
+            // On timeout the thread stays blocked in `open`; the command then exits.
+            std::thread::spawn(move || tx.send(std::fs::File::open(path)));
+            return rx.recv_timeout(FIFO_WAIT).unwrap_or_else(|_| {
+                Err(std::io::Error::other(format!(
+                    "a named pipe that nothing opened for writing within {} s (save the dump to a file)",
+                    FIFO_WAIT.as_secs()
+                )))
+            });
+        }
+    }
+    std::fs::File::open(p)
+}
+
 /// Reads file `p`, refusing one over `max` bytes (so `/dev/zero` cannot exhaust memory) with
 /// the line `too_big` gives.
 pub fn read_capped(
@@ -171,7 +197,7 @@ pub fn read_capped(
     too_big: impl FnOnce() -> String,
 ) -> Result<Vec<u8>, ExitCode> {
     use std::io::Read as _;
-    let f = std::fs::File::open(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
+    let f = open_input(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
     let mut buf = Vec::new();
     f.take(max + 1)
         .read_to_end(&mut buf)

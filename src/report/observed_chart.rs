@@ -93,29 +93,36 @@ impl Chart for ObservedGantt<'_> {
         let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
         draw_row_labels(root, &chart, &names)?;
         let pale = HEALTH.mix(0.35);
+        // Times read from a dump may lie anywhere in the years 0–9999: far outside [0, end]
+        // they are off the chart anyway, but past about 10^6 × end their pixel overflows an
+        // i32 inside plotters. Clamped well beyond the visible range, so what shows is the same.
+        let x = |v: f64| v.clamp(-1e6 * end, 1e6 * end);
         for (i, l) in lines.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let mut shapes = vec![];
             if let Some((a, m, b)) = l.band {
                 shapes.push(Rectangle::new(
-                    [(a, y + 0.15), (b, y + 0.85)],
+                    [(x(a), y + 0.15), (x(b), y + 0.85)],
                     pale.filled(),
                 ));
                 shapes.push(Rectangle::new(
-                    [(m - end / 800.0, y + 0.1), (m + end / 800.0, y + 0.9)],
+                    [(x(m - end / 800.0), y + 0.1), (x(m + end / 800.0), y + 0.9)],
                     HEALTH.filled(),
                 ));
             }
             match l.ready {
                 Some(r) => shapes.push(Rectangle::new(
                     [
-                        (l.created, y + 0.35),
-                        (r.max(l.created + end / 1000.0), y + 0.65),
+                        (x(l.created), y + 0.35),
+                        (x(r.max(l.created + end / 1000.0)), y + 0.65),
                     ],
                     APPLY.filled(),
                 )),
                 None => shapes.push(Rectangle::new(
-                    [(l.created, y + 0.3), (l.created + end / 300.0, y + 0.7)],
+                    [
+                        (x(l.created), y + 0.3),
+                        (x(l.created + end / 300.0), y + 0.7),
+                    ],
                     FAILED.filled(),
                 )),
             }
