@@ -8,11 +8,13 @@
 //! (and the field, where the reader knows it) and never mentions `../shared`, `SPEC` or a bare
 //! rule number. The seed is fixed, so a run is repeatable; it takes a few seconds in release.
 
+mod common;
+use common::{bare_rule_number, Pick};
 use fluxsim::analysis::accumulate::McStats;
 use fluxsim::calibrate::error::{DumpError, FieldError};
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::{build, Model};
-use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
+use fluxsim::report::observed::{described, BootstrapReport, CalibrationReport};
 use fluxsim::runner::{monte_carlo_stats, McConfig};
 use fluxsim::scenario::{parse, Scenario};
 use proptest::prelude::*;
@@ -83,21 +85,6 @@ fn bases() -> &'static [Base; 2] {
         );
         [fixtures, observed]
     })
-}
-
-/// A deterministic stream of choices from the generated seed (as in tests/robustness.rs).
-struct Pick(u64);
-impl Pick {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
-    }
-    fn of<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.next(v.len())]
-    }
 }
 
 /// RFC 3339 times at and past the edges: year 0 and 9999, leap seconds, offsets, nanosecond
@@ -402,20 +389,6 @@ fn merged_lists(p: &mut Pick, files: &[(String, String)]) -> String {
     json!({"kind": "List", "apiVersion": "v1", "items": all}).to_string()
 }
 
-/// Whether `s` has a bare rule number like `R7` (an `R` and digits, alone as a word).
-fn has_rule_number(s: &str) -> bool {
-    let b = s.as_bytes();
-    (0..b.len()).any(|i| {
-        b[i] == b'R'
-            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && b.get(i + 1).is_some_and(u8::is_ascii_digit)
-            && b[i + 1..]
-                .iter()
-                .find(|c| !c.is_ascii_digit())
-                .is_none_or(|c| !c.is_ascii_alphanumeric())
-    })
-}
-
 /// What a refused file must look like to a user.
 fn check_refusal(file: &str, e: &DumpError) {
     let msg = e.to_string();
@@ -429,7 +402,7 @@ fn check_refusal(file: &str, e: &DumpError) {
         "does not name {file}: {msg}"
     );
     assert!(!msg.contains("../shared") && !msg.contains("SPEC"), "{msg}");
-    assert!(!has_rule_number(&msg), "a rule number: {msg}");
+    assert_eq!(bare_rule_number(&msg), None, "a rule number: {msg}");
     if let DumpError::Item { problem, .. } | DumpError::LogLine { problem, .. } = e {
         if let FieldError::Object(m) = &**problem {
             assert!(m.contains("field `"), "names no field: {msg}");
@@ -473,12 +446,7 @@ fn pipeline(b: &Base, files: &[(String, String)]) {
         schema_version: fluxsim::report::SCHEMA_VERSION,
         tool: "fluxsim".into(),
         scenario: "scenario.yaml".into(),
-        inputs: input
-            .files
-            .iter()
-            .cloned()
-            .zip(input.kinds.iter().map(describe))
-            .collect(),
+        inputs: described(&input),
         calibration: cal,
         not_written,
         output: None,
@@ -510,13 +478,6 @@ fn the_unmutated_dumps_calibrate() {
         }
         pipeline(b, &b.files);
     }
-}
-
-#[test]
-fn rule_numbers_are_recognised() {
-    assert!(has_rule_number("see R7 for this"));
-    assert!(has_rule_number("(R12)"));
-    assert!(!has_rule_number("RFC 3339, R2D2, FR7"));
 }
 
 /// The error `read` gives for `text` as `name`.

@@ -75,3 +75,35 @@ pub fn temp_file(tag: &str, name: &str, body: &str) -> String {
     std::fs::write(&p, body).unwrap();
     p.display().to_string()
 }
+
+/// A deterministic stream of choices from a generated seed (splitmix64), for generated cases.
+pub struct Pick(pub u64);
+
+impl Pick {
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
+    }
+    /// One of `v`.
+    pub fn of<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.next(v.len())]
+    }
+}
+
+/// A word such as `R7` or `R5b`: a rule number users cannot look up.
+pub fn bare_rule_number(text: &str) -> Option<&str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| {
+        let mut cs = w.chars();
+        cs.next() == Some('R')
+            && w.len() > 1
+            && w[1..].starts_with(|c: char| c.is_ascii_digit())
+            && w[1..]
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .len()
+                <= 1
+    })
+}

@@ -63,25 +63,14 @@ fn user_docs_are_self_contained() {
     }
 }
 
-/// A word such as `R7` or `R5b`: a rule number users cannot look up.
-pub fn bare_rule_number(text: &str) -> Option<&str> {
-    text.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| {
-        let mut cs = w.chars();
-        cs.next() == Some('R')
-            && w.len() > 1
-            && w[1..].starts_with(|c: char| c.is_ascii_digit())
-            && w[1..]
-                .trim_start_matches(|c: char| c.is_ascii_digit())
-                .len()
-                <= 1
-    })
-}
-
 #[test]
 fn bare_rule_numbers_are_found() {
     assert_eq!(bare_rule_number("as R7 says"), Some("R7"));
     assert_eq!(bare_rule_number("(R5b)"), Some("R5b"));
     assert_eq!(bare_rule_number("RFC3339 and R2D2s"), None);
+    assert_eq!(bare_rule_number("see R7 for this"), Some("R7"));
+    assert_eq!(bare_rule_number("(R12)"), Some("R12"));
+    assert_eq!(bare_rule_number("RFC 3339, R2D2, FR7"), None);
 }
 
 /// The composite GitHub Action parses, and every `inputs.X` it uses is declared (a typo there

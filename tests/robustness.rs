@@ -7,6 +7,8 @@
 //!
 //! The case count is modest so this runs in a few seconds in release.
 
+mod common;
+use common::Pick;
 use fluxsim::model::{build, Model, ObjKind};
 use fluxsim::runner::{try_run_once, RunError, RunOutput};
 use fluxsim::scenario::parse;
@@ -28,16 +30,8 @@ const KINDS: [&str; 7] = [
     "ConfigMap",
 ];
 
-/// A deterministic stream of choices from the generated seed.
-struct Pick(u64);
+/// The scenario generator's choices ([`Pick`]'s stream).
 impl Pick {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    }
     fn dur(&mut self) -> &'static str {
         DURATIONS[self.next(DURATIONS.len() - 1)]
     }

@@ -7,7 +7,7 @@
 
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::{build, Model};
-use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
+use fluxsim::report::observed::{described, BootstrapReport, CalibrationReport};
 use fluxsim::scenario::{parse, Scenario};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -116,12 +116,7 @@ fuzz_target!(|data: &[u8]| {
         schema_version: fluxsim::report::SCHEMA_VERSION,
         tool: "fluxsim".into(),
         scenario: "scenario.yaml".into(),
-        inputs: input
-            .files
-            .iter()
-            .cloned()
-            .zip(input.kinds.iter().map(describe))
-            .collect(),
+        inputs: described(&input),
         calibration: cal,
         not_written,
         output: None,

@@ -5,7 +5,7 @@ use super::args::McArgs;
 use super::common::{emit, fail, read_capped};
 use fluxsim::calibrate::{self, load::Input, timeline};
 use fluxsim::model::build;
-use fluxsim::report::observed::{describe, BootstrapReport, CalibrationReport};
+use fluxsim::report::observed::{described, BootstrapReport, CalibrationReport};
 use fluxsim::runner::{monte_carlo_stats, McConfig};
 use std::process::ExitCode;
 
@@ -141,12 +141,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
         schema_version: fluxsim::report::SCHEMA_VERSION,
         tool: format!("fluxsim {}", env!("CARGO_PKG_VERSION")),
         scenario: a.scenario.clone(),
-        inputs: input
-            .files
-            .iter()
-            .cloned()
-            .zip(input.kinds.iter().map(describe))
-            .collect(),
+        inputs: described(&input),
         calibration: cal,
         not_written,
         output: a.output.clone(),

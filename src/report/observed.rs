@@ -1,7 +1,7 @@
 //! The `fluxsim calibrate` report: what each dump held, what was fitted, what is missing, and
 //! each observed bootstrap beside the simulated distribution (before and after calibration).
 
-use crate::calibrate::load::FileKind;
+use crate::calibrate::load::{FileKind, Input};
 use crate::calibrate::timeline::{ObservedBootstrap, Placement, Row};
 use crate::calibrate::Calibration;
 use crate::time::format_ms;
@@ -40,6 +40,17 @@ pub struct CalibrationReport {
     pub seed: u64,
     /// Observed bootstraps.
     pub bootstraps: Vec<BootstrapReport>,
+}
+
+/// Each file read into `input` with what it held, in words (the report's `inputs`).
+#[must_use]
+pub fn described(input: &Input) -> Vec<(String, String)> {
+    input
+        .files
+        .iter()
+        .cloned()
+        .zip(input.kinds.iter().map(describe))
+        .collect()
 }
 
 /// What a file held, in words.
