@@ -40,10 +40,29 @@ pub fn with_event_budget<T>(max_events: u64, f: impl FnOnce() -> T) -> T {
 pub struct TimedQueue<T> {
     heap: QuaternaryHeap<Reverse<(SimTime, u64, Slot<T>)>>,
     lanes: Vec<Lane<T>>,
-    /// The least key and where it is (kept up to date by every push and pop).
-    head: Option<(SimTime, u64, Head)>,
+    /// The key of the heap's least item, then of each lane's front item ([`NO_KEY`] when
+    /// empty): finding the least head is one pass over a few integers.
+    fronts: Vec<Key>,
+    /// Index in `fronts` of the least key (kept up to date by every push and pop).
+    head: usize,
     /// The lane for late entries ([`Self::push_late`]), if any.
     late: Option<usize>,
+}
+
+/// (time, sequence) packed so that one integer comparison orders two keys.
+type Key = u128;
+/// The key of an empty lane or heap (no item has it: sequence numbers never reach `u64::MAX`).
+const NO_KEY: Key = Key::MAX;
+
+#[inline(always)]
+fn key(t: SimTime, seq: u64) -> Key {
+    (u128::from(t.0) << 64) | u128::from(seq)
+}
+
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the two halves of a packed key
+fn unkey(k: Key) -> (SimTime, u64) {
+    (SimTime((k >> 64) as u64), k as u64)
 }
 
 /// Items pushed a fixed `delay` after the time of their push, in push order.
@@ -76,7 +95,7 @@ impl<T> Ord for Slot<T> {
     }
 }
 
-/// Where the least item of a [`TimedQueue`] is.
+/// Where an item goes: the heap or a lane.
 #[derive(Clone, Copy, Debug)]
 enum Head {
     Heap,
@@ -93,22 +112,27 @@ impl<T> TimedQueue<T> {
     /// An empty queue with one FIFO lane per distinct delay in `delays` (none: a plain heap).
     #[must_use]
     pub fn with_lanes(delays: &[u64]) -> Self {
-        let mut lanes: Vec<Lane<T>> = Vec::with_capacity(delays.len());
+        let mut q = TimedQueue {
+            heap: QuaternaryHeap::new(),
+            lanes: Vec::with_capacity(delays.len()),
+            fronts: vec![NO_KEY],
+            head: 0,
+            late: None,
+        };
         for &delay in delays {
-            if lanes.iter().all(|l| l.delay != delay) {
-                lanes.push(Lane {
-                    delay,
-                    last: (SimTime::ZERO, 0),
-                    items: VecDeque::new(),
-                });
+            if q.lanes.iter().all(|l| l.delay != delay) {
+                q.add_lane(delay);
             }
         }
-        TimedQueue {
-            heap: QuaternaryHeap::new(),
-            lanes,
-            head: None,
-            late: None,
-        }
+        q
+    }
+    fn add_lane(&mut self, delay: u64) {
+        self.lanes.push(Lane {
+            delay,
+            last: (SimTime::ZERO, 0),
+            items: VecDeque::new(),
+        });
+        self.fronts.push(NO_KEY);
     }
     /// Adds `item` at (`at`, `seq`), pushed at time `now`: into the lane of delay `at − now`
     /// when there is one and the item does not come before its last item, else into the heap.
@@ -136,18 +160,28 @@ impl<T> TimedQueue<T> {
         self.insert(place, at, seq, item);
     }
     /// Puts `item` at the back of lane `place` (which `place`/`push_late` chose so that the
-    /// lane stays sorted) or into the heap, and keeps `head` the least key.
+    /// lane stays sorted) or into the heap, and keeps `fronts` and `head` up to date.
     #[inline(always)]
     fn insert(&mut self, place: Head, at: SimTime, seq: u64, item: T) {
-        match place {
+        let k = key(at, seq);
+        let f = match place {
             Head::Lane(i) => {
-                self.lanes[i].last = (at, seq);
-                self.lanes[i].items.push_back((at, seq, item));
+                let l = &mut self.lanes[i];
+                l.last = (at, seq);
+                l.items.push_back((at, seq, item));
+                i + 1
             }
-            Head::Heap => self.heap.push(Reverse((at, seq, Slot(item)))),
+            Head::Heap => {
+                self.heap.push(Reverse((at, seq, Slot(item))));
+                0
+            }
+        };
+        // A lane's items are sorted, so its new back item is its front only when it was empty.
+        if k < self.fronts[f] {
+            self.fronts[f] = k;
         }
-        if self.head.is_none_or(|h| (at, seq) < (h.0, h.1)) {
-            self.head = Some((at, seq, place));
+        if k < self.fronts[self.head] {
+            self.head = f;
         }
     }
     /// This queue with one more lane, for [`Self::push_late`]: items of any delay go to its
@@ -156,12 +190,8 @@ impl<T> TimedQueue<T> {
     pub fn with_late_lane(mut self) -> Self {
         if self.late.is_none() {
             self.late = Some(self.lanes.len());
-            self.lanes.push(Lane {
-                // No push is ever this far ahead, so `place` never picks it by delay.
-                delay: u64::MAX,
-                last: (SimTime::ZERO, 0),
-                items: VecDeque::new(),
-            });
+            // No push is ever this far ahead, so `place` never picks it by delay.
+            self.add_lane(u64::MAX);
         }
         self
     }
@@ -178,51 +208,69 @@ impl<T> TimedQueue<T> {
         }
         Head::Heap
     }
-    #[inline]
-    fn find_head(&self) -> Option<(SimTime, u64, Head)> {
-        let mut best = self
-            .heap
-            .peek()
-            .map(|Reverse((t, q, _))| (*t, *q, Head::Heap));
-        for (i, l) in self.lanes.iter().enumerate() {
-            if let Some(&(t, q, _)) = l.items.front() {
-                if best.is_none_or(|b| (t, q) < (b.0, b.1)) {
-                    best = Some((t, q, Head::Lane(i)));
-                }
+    #[inline(always)]
+    fn find_head(&mut self) {
+        let mut best = 0;
+        let mut least = self.fronts[0];
+        for (i, &k) in self.fronts.iter().enumerate().skip(1) {
+            if k < least {
+                least = k;
+                best = i;
             }
         }
-        best
+        self.head = best;
     }
     /// (time, sequence) of the least item.
     #[must_use]
+    #[inline(always)]
     pub fn peek_key(&self) -> Option<(SimTime, u64)> {
-        self.head.map(|(t, q, _)| (t, q))
+        let k = self.fronts[self.head];
+        (k != NO_KEY).then(|| unkey(k))
     }
     /// The least item with its key.
     #[must_use]
     pub fn peek(&self) -> Option<(SimTime, u64, &T)> {
-        match self.head?.2 {
-            Head::Heap => self.heap.peek().map(|Reverse((t, q, Slot(x)))| (*t, *q, x)),
-            Head::Lane(i) => self.lanes[i].items.front().map(|(t, q, x)| (*t, *q, x)),
+        if self.fronts[self.head] == NO_KEY {
+            return None;
+        }
+        match self.head {
+            0 => self.heap.peek().map(|Reverse((t, q, Slot(x)))| (*t, *q, x)),
+            i => self.lanes[i - 1].items.front().map(|(t, q, x)| (*t, *q, x)),
         }
     }
     /// Removes the least item (FIFO among equal times when sequences are taken in order).
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, u64, T)> {
-        let item = match self.head?.2 {
-            Head::Heap => self.heap.pop().map(|Reverse((t, q, Slot(x)))| (t, q, x)),
-            Head::Lane(i) => self.lanes[i].items.pop_front(),
+        if self.fronts[self.head] == NO_KEY {
+            return None;
+        }
+        let item = match self.head {
+            0 => {
+                let item = self.heap.pop().map(|Reverse((t, q, Slot(x)))| (t, q, x));
+                self.fronts[0] = self
+                    .heap
+                    .peek()
+                    .map_or(NO_KEY, |Reverse((t, q, _))| key(*t, *q));
+                item
+            }
+            i => {
+                let l = &mut self.lanes[i - 1];
+                let item = l.items.pop_front();
+                self.fronts[i] = l.items.front().map_or(NO_KEY, |(t, q, _)| key(*t, *q));
+                item
+            }
         };
-        self.head = self.find_head();
+        self.find_head();
         item
     }
     /// Removes every item (lanes are kept).
     pub fn clear(&mut self) {
-        self.head = None;
         self.heap.clear();
         for l in &mut self.lanes {
             l.items.clear();
         }
+        self.fronts.fill(NO_KEY);
+        self.head = 0;
     }
     /// Number of items.
     #[must_use]
