@@ -59,14 +59,14 @@ impl World<'_> {
         }
         let run = self.obj[o].running.expect("end of a running object");
         self.trace.runs[run].event_ms = Some(now);
-        self.obj[o].deferred = Some((outcome, next));
+        self.deferred[o] = Some((outcome, next));
         let gen = self.obj[o].gen;
         s.schedule(SimTime(now + hold), Ev::Step(o, gen, Step::EventPosted));
     }
 
     /// The held event post returned.
     pub(crate) fn event_posted(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
-        if let Some((outcome, next)) = self.obj[o].deferred.take() {
+        if let Some((outcome, next)) = self.deferred[o].take() {
             self.complete_run(o, outcome, next, s);
         }
     }

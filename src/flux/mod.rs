@@ -82,17 +82,18 @@ pub enum Step {
 }
 
 #[derive(Clone, Copy, Debug)]
+#[repr(C)] // What a queue head check reads (`ready_at`, `seq`, `lazy`) first.
 pub(crate) struct Entry {
     /// When it is due; for an entry whose jitter is not drawn yet, the earliest it can be.
     ready_at: u64,
     seq: u64,
-    cause: Cause,
-    cause_ms: u64,
     /// A jittered delay (`RequeueAfter` d ± 5 %, R10) whose draw is put off until the exact
     /// time matters (Monte Carlo summaries): (d, draw index). The draw is keyed (R17), so drawing it
     /// later gives the same value; most are never needed (an interval requeue after the
     /// bootstrap ends, a chart poll overtaken by the chart's watch).
     lazy: Option<(u64, u32)>,
+    cause_ms: u64,
+    cause: Cause,
 }
 
 impl Entry {
@@ -110,8 +111,15 @@ fn jitter_bounds(d: u64) -> (u64, u64) {
     (d.saturating_sub(d / 16 + 2), d.saturating_add(d / 16 + 2))
 }
 
+/// An object's state in one trial. Laid out for the cache: what every event, queue head and
+/// add reads comes first (a trial touches every object's first lines over and over).
 #[derive(Clone, Debug, Default)]
+#[repr(C, align(64))]
 pub(crate) struct ObjState {
+    pending: Option<Entry>,
+    gen: u32,
+    rl_n: u32,
+    running: Option<usize>,
     created: bool,
     finalizer: bool,
     ready: bool,
@@ -119,23 +127,17 @@ pub(crate) struct ObjState {
     stalled: bool,
     /// Ready=False with reason DependencyNotReady (what the dependency watch looks for, R3).
     dep_wait: bool,
-    rl_n: u32,
+    // HelmRelease
+    chart_requested: bool,
+    chart_ready: bool,
     attempts: u32,
     jitter_n: u32,
-    gen: u32,
-    pending: Option<Entry>,
     followup: Option<Entry>,
-    running: Option<usize>,
     health_start: u64,
     /// When the current stage wait or CRD wait began (its poll events carry no time, R7).
     poll_started: u64,
     /// The health target found InProgress at the last poll (where the next scan starts).
     health_hint: u32,
-    /// The outcome and follow-up of a run whose event post holds its worker (R19).
-    deferred: Option<(Outcome, events::Next)>,
-    // HelmRelease
-    chart_requested: bool,
-    chart_ready: bool,
     /// The HelmChart's rate-limiter count (not reset between its failures).
     chart_fail_n: u32,
     install_failures: u32,
@@ -194,6 +196,8 @@ pub(crate) struct World<'m> {
     pub(crate) key: TrialKey,
     pub(crate) obj: PerObject<ObjState>,
     pub(crate) wl: PerWorkload<WlState>,
+    /// The outcome and follow-up of each run whose event post holds its worker (R19).
+    pub(crate) deferred: PerObject<Option<(Outcome, events::Next)>>,
     pub(crate) src_ready: PerSource<Option<u64>>,
     /// The source object exists (declared at start, or applied by its creator, R5).
     pub(crate) src_exists: PerSource<bool>,
@@ -246,6 +250,7 @@ impl<'m> World<'m> {
             key: TrialKey::new(seed, trial),
             obj: vec![ObjState::default(); n].into(),
             wl: vec![WlState::default(); m.workloads.len()].into(),
+            deferred: vec![None; n].into(),
             src_ready: vec![None; m.sources.len()].into(),
             src_exists: vec![false; m.sources.len()].into(),
             src_fail_n: vec![0; m.sources.len()].into(),
@@ -663,7 +668,7 @@ impl<'m> World<'m> {
             st.gen = st.gen.wrapping_add(1);
             st.pending = None;
             st.followup = None;
-            st.deferred = None;
+            self.deferred[o] = None;
             if let Some(run) = st.running.take() {
                 let r = &mut self.trace.runs[run];
                 r.end_ms = Some(now);
