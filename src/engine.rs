@@ -126,6 +126,14 @@ impl<T> TimedQueue<T> {
         }
         q
     }
+    /// Room for `n` more items in the heap and in each lane, so that filling them does not
+    /// grow them one doubling (and copy) at a time.
+    pub fn reserve(&mut self, n: usize) {
+        self.heap.reserve(n);
+        for l in &mut self.lanes {
+            l.items.reserve(n);
+        }
+    }
     fn add_lane(&mut self, delay: u64) {
         self.lanes.push(Lane {
             delay,
@@ -451,6 +459,11 @@ impl<E> Engine<E> {
             events: 0,
             budget: EVENT_BUDGET.get(),
         }
+    }
+    /// Room for `n` pending events in each of the event set's lanes and its heap (see
+    /// [`TimedQueue::reserve`]).
+    pub fn reserve(&mut self, n: usize) {
+        self.sched.queue.items.reserve(n);
     }
     /// Schedules an initial event.
     pub fn schedule(&mut self, at: SimTime, event: E) {

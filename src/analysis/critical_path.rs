@@ -147,37 +147,53 @@ fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
         .find(|&r| t.runs[r].outcome == Outcome::Ready && t.runs[r].end_ms == Some(at))
 }
 
-/// (end, run) of every Ready run, per object, sorted: object `o`'s are
-/// `ends[offsets[o]..offsets[o + 1]]` (two allocations per trial, not one per object).
+/// (end, run) of the Ready runs of each object the walk asks about, sorted, found at its
+/// first question: object `o`'s are `ends[a..b]` for `spans[o] = (a, b)`. Each lookup is then a
+/// binary search, so a path through many polls of objects with many runs stays
+/// O(runs log runs); objects never asked about are never read (most, in a Monte Carlo trial).
 struct ReadyEnds {
     ends: Vec<(u64, usize)>,
-    offsets: Vec<usize>,
+    spans: foldhash::HashMap<ObjectId, (usize, usize)>,
 }
 
-fn ready_ends(t: &Trace, objects: usize) -> ReadyEnds {
-    let mut ends = Vec::with_capacity(t.runs.len());
-    let mut offsets = Vec::with_capacity(objects + 1);
-    offsets.push(0);
-    for o in (0..objects).map(ObjectId::new) {
-        let from = ends.len();
-        ends.extend(
-            t.runs_of(o)
-                .iter()
-                .filter(|&&r| t.runs[r].outcome == Outcome::Ready)
-                .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r))),
-        );
-        ends[from..].sort_unstable();
-        offsets.push(ends.len());
+impl ReadyEnds {
+    fn new() -> Self {
+        ReadyEnds {
+            ends: Vec::new(),
+            spans: foldhash::HashMap::default(),
+        }
     }
-    ReadyEnds { ends, offsets }
+
+    fn of(&mut self, t: &Trace, o: ObjectId) -> &[(u64, usize)] {
+        let (a, b) = *self.spans.entry(o).or_insert_with(|| {
+            let from = self.ends.len();
+            self.ends.extend(
+                t.runs_of(o)
+                    .iter()
+                    .filter(|&&r| t.runs[r].outcome == Outcome::Ready)
+                    .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r))),
+            );
+            self.ends[from..].sort_unstable();
+            (from, self.ends.len())
+        });
+        &self.ends[a..b]
+    }
 }
 
 /// Latest time ≤ `by` at which `o` became Ready (end of a Ready run).
-fn last_ready_before(w: &Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize)> {
-    let r = &w.ready_ends;
-    let v = &r.ends[r.offsets[o.index()]..r.offsets[o.index() + 1]];
+fn last_ready_before(w: &mut Walker<'_>, o: ObjectId, by: u64) -> Option<(u64, usize)> {
+    let v = w.ready_ends.of(w.t, o);
     let i = v.partition_point(|x| x.0 <= by);
     i.checked_sub(1).map(|i| v[i])
+}
+
+/// The latest Ready time ≤ the cursor among `objects` (ties: the later run), with its run.
+fn last_ready_among(w: &mut Walker<'_>, objects: &[ObjectId]) -> Option<(u64, usize)> {
+    let by = w.cursor;
+    objects
+        .iter()
+        .filter_map(|&o| last_ready_before(w, o, by))
+        .max()
 }
 
 /// Walks the critical path of a finished (not stuck) run.
@@ -196,7 +212,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
         t,
         segs: vec![],
         cursor: makespan,
-        ready_ends: ready_ends(t, m.objects.len()),
+        ready_ends: ReadyEnds::new(),
     };
     let mut run = ready_run_at(t, last, makespan);
     let mut guard = 0usize;
@@ -236,11 +252,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
                         })
                         .collect()
                 };
-                let best = targets
-                    .iter()
-                    .filter_map(|c| last_ready_before(&w, *c, w.cursor))
-                    .filter(|(e, _)| *e >= apply_end)
-                    .max();
+                let best = last_ready_among(&mut w, &targets).filter(|(e, _)| *e >= apply_end);
                 if let Some((e, rn)) = best {
                     w.seg(e, Category::HealthWait, Some(o));
                     run = Some(rn);
@@ -312,11 +324,7 @@ fn cause_next(w: &mut Walker<'_>, m: &Model, r: usize) -> Option<usize> {
                     let fend = fr.end_ms.unwrap_or(fr.start_ms);
                     if let Cause::DependencyPoll { .. } = rr.cause {
                         // The dependency that turned Ready last before this poll released it.
-                        let best = m.objects[o]
-                            .depends_on
-                            .iter()
-                            .filter_map(|d| last_ready_before(w, *d, w.cursor))
-                            .max();
+                        let best = last_ready_among(w, &m.objects[o].depends_on);
                         if let Some((y, dr)) = best {
                             if y >= fend {
                                 w.seg(y, Category::DependencyPolling, Some(o));

@@ -65,7 +65,7 @@ impl World<'_> {
         match t {
             Target::Object(x) => self.m.objects[x].kind == ObjKind::HelmRelease,
             Target::Workload(w) => matches!(
-                self.m.workloads[w].class,
+                self.wl[w].class,
                 WClass::Deployment | WClass::StatefulSet | WClass::Job
             ),
         }

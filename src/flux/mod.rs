@@ -13,7 +13,8 @@ mod workload;
 
 use crate::engine::{Engine, Handler, Scheduler, TimedQueue};
 use crate::model::{
-    Model, ObjKind, ObjectId, PerObject, PerSource, PerWorkload, SourceId, Target, WorkloadId,
+    Model, ObjKind, ObjectId, PerObject, PerSource, PerWorkload, SourceId, Target, WClass,
+    WorkloadId,
 };
 use crate::rng::{Purpose, TrialKey};
 use crate::time::SimTime;
@@ -155,8 +156,11 @@ pub(crate) enum WStatus {
     Failed,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct WlState {
+    /// The model's class, kept here because every status read needs it (and this state is
+    /// in cache by then; the model's workload is not).
+    class: WClass,
     applied_at: Option<u64>,
     first_ready: Option<u64>,
     ready_since: u64,
@@ -177,6 +181,24 @@ pub(crate) struct CtlState {
     /// has the same sequence number.
     queue: TimedQueue<ObjectId>,
     down_until: u64,
+}
+
+impl WlState {
+    fn new(class: WClass) -> Self {
+        WlState {
+            class,
+            applied_at: None,
+            first_ready: None,
+            ready_since: 0,
+            status: WStatus::NotApplied,
+            starts: 0,
+            crashes: 0,
+            job_failures: 0,
+            gen: 0,
+            crash_need: None,
+            total_crashes: 0,
+        }
+    }
 }
 
 /// kstatus of a health-check target (R13, R15).
@@ -204,6 +226,8 @@ pub(crate) struct World<'m> {
     pub(crate) src_fail_n: PerSource<u32>,
     pub(crate) ctl: [CtlState; 2],
     pub(crate) trace: Trace,
+    /// The object of each run in `trace.runs` (what indexing the runs by object reads).
+    run_owner: Vec<ObjectId>,
     pub(crate) remaining: usize,
     /// Earliest outstanding Wake event (time, sequence), if any.
     wake: Option<(u64, u64)>,
@@ -239,9 +263,11 @@ impl<'m> World<'m> {
                 MIN_RETRY_DELAY_MS,
                 ARTIFACT_REQUEUE_MS,
             ];
+            let mut queue = TimedQueue::with_lanes(if fast { &lanes[..] } else { &[] });
+            queue.reserve(n.min(RESERVED_ITEMS));
             CtlState {
                 free: p.concurrent,
-                queue: TimedQueue::with_lanes(if fast { &lanes[..] } else { &[] }),
+                queue,
                 down_until: 0,
             }
         };
@@ -249,7 +275,7 @@ impl<'m> World<'m> {
             m,
             key: TrialKey::new(seed, trial),
             obj: vec![ObjState::default(); n].into(),
-            wl: vec![WlState::default(); m.workloads.len()].into(),
+            wl: m.workloads.iter().map(|w| WlState::new(w.class)).collect(),
             deferred: vec![None; n].into(),
             src_ready: vec![None; m.sources.len()].into(),
             src_exists: vec![false; m.sources.len()].into(),
@@ -262,6 +288,7 @@ impl<'m> World<'m> {
                 kinds: m.objects.iter().map(|o| o.kind).collect(),
                 ..Trace::default()
             },
+            run_owner: Vec::with_capacity(n * 6),
             remaining: n,
             wake: None,
             bootstrap_step: 0,
@@ -455,6 +482,7 @@ impl<'m> World<'m> {
     fn start_run(&mut self, o: ObjectId, e: Entry, s: &mut Scheduler<Ev>) {
         let now = s.now().0;
         let run = self.trace.runs.len();
+        self.run_owner.push(o);
         self.trace.runs.push(Run {
             object: o,
             queued_ms: e.ready_at,
@@ -713,7 +741,8 @@ impl<'m> World<'m> {
     fn finish_trace(mut self, end: u64, full: bool) -> Trace {
         let now = end;
         self.trace.end_ms = end;
-        self.trace.index_runs(self.m.objects.len());
+        self.trace
+            .index_runs_with(self.m.objects.len(), &self.run_owner);
         self.trace.makespan_ms = if self.remaining == 0 {
             self.trace.ready_ms.iter().map(|r| r.unwrap_or(0)).max()
         } else {
@@ -841,12 +870,18 @@ pub fn simulate_reference(m: &Model, seed: u64, trial: u64) -> Trace {
     simulate_with(m, seed, trial, false, true)
 }
 
+/// Items each queue lane and heap has room for from the start (one per object up to this
+/// many: a trial of a few hundred objects then never grows them; a larger one grows them as
+/// it needs, rather than reserving what it may never use).
+const RESERVED_ITEMS: usize = 4_096;
+
 /// Delays of the engine's FIFO lanes: the fixed polls (R7, R8, R12) and first fetches (R4).
 const EVENT_LANES: [u64; 3] = [HEALTH_POLL_MS, STAGE_POLL_MS, MIN_RETRY_DELAY_MS];
 
 fn simulate_with(m: &Model, seed: u64, trial: u64, fast: bool, full: bool) -> Trace {
     let mut w = World::new(m, seed, trial, fast, fast && !full);
     let mut eng: Engine<Ev> = Engine::with_lanes(if fast { &EVENT_LANES } else { &[] });
+    eng.reserve(m.objects.len().min(RESERVED_ITEMS));
     if m.objects.is_empty() {
         let mut t = w.finish_trace(0, true);
         t.makespan_ms = Some(0);

@@ -67,7 +67,7 @@ impl World<'_> {
         let now = s.now().0;
         self.wl[w].applied_at = Some(now);
         self.wl[w].status = WStatus::Starting;
-        if self.m.workloads[w].class == WClass::Other {
+        if self.wl[w].class == WClass::Other {
             self.source_applied(w, s);
         }
         self.wl_start(w, s);
@@ -165,7 +165,7 @@ impl World<'_> {
         let now = s.now().0;
         let st = &mut self.wl[w];
         st.total_crashes += 1;
-        if self.m.workloads[w].class == WClass::Job {
+        if st.class == WClass::Job {
             st.job_failures += 1;
             if st.job_failures > self.m.workloads[w].backoff_limit {
                 st.status = WStatus::Failed;
@@ -231,7 +231,7 @@ impl World<'_> {
         let Some(applied) = st.applied_at else {
             return KStatus::InProgress;
         };
-        match self.m.workloads[w].class {
+        match self.wl[w].class {
             WClass::Deployment if now >= applied + PROGRESS_DEADLINE_MS => KStatus::Failed,
             WClass::StatefulSet if st.status == WStatus::CrashLoop => KStatus::Failed,
             WClass::Job if st.status == WStatus::Failed => KStatus::Failed,
