@@ -401,7 +401,7 @@ impl<'m> World<'m> {
             }
         }
         self.obj[o].pending = Some(e);
-        let c = ci(self.m.objects[o].kind);
+        let c = ci(self.trace.kinds[o]);
         self.ctl[c].queue.push(now, SimTime(e.ready_at), e.seq, o);
         self.dirty = true;
     }
@@ -497,7 +497,7 @@ impl<'m> World<'m> {
         });
         self.obj[o].running = Some(run);
         self.obj[o].gen = self.obj[o].gen.wrapping_add(1);
-        match self.m.objects[o].kind {
+        match self.trace.kinds[o] {
             ObjKind::Kustomization => self.ks_start(o, run, s),
             ObjKind::HelmRelease => self.hr_start(o, run, s),
         }
@@ -523,7 +523,7 @@ impl<'m> World<'m> {
         if r.apply_end_ms.is_none() && matches!(outcome, Outcome::Ready) {
             r.apply_end_ms = Some(r.event_ms.unwrap_or(now));
         }
-        self.ctl[ci(self.m.objects[o].kind)].free += 1;
+        self.ctl[ci(self.trace.kinds[o])].free += 1;
         self.dirty = true;
         // The follow-up keeps the time and place of the add that asked for it (R0, R2).
         if let Some(f) = self.obj[o].followup.take() {
@@ -622,9 +622,13 @@ impl<'m> World<'m> {
         let interval = self.m.objects[o].interval;
         self.requeue_jittered(o, interval, Cause::Interval { run }, s);
         // What-if (R3): the proposed dependency watch enqueues at once only the dependents whose
-        // Ready condition is False with reason DependencyNotReady.
+        // Ready condition is False with reason DependencyNotReady. (Off by default: then the
+        // dependents are not even looked at.)
+        if !(self.m.kustomize.watch_dependencies || self.m.helm.watch_dependencies) {
+            return;
+        }
         for &d in &self.m.dependents[o] {
-            let watch = match self.m.objects[d].kind {
+            let watch = match self.trace.kinds[d] {
                 ObjKind::Kustomization => self.m.kustomize.watch_dependencies,
                 ObjKind::HelmRelease => self.m.helm.watch_dependencies,
             };
