@@ -153,19 +153,22 @@ fn ready_run_at(t: &Trace, o: ObjectId, at: u64) -> Option<usize> {
 /// O(runs log runs); objects never asked about are never read (most, in a Monte Carlo trial).
 struct ReadyEnds {
     ends: Vec<(u64, usize)>,
-    spans: foldhash::HashMap<ObjectId, (usize, usize)>,
+    /// Per object, where its ends are, or `NOT_YET`.
+    spans: Vec<(usize, usize)>,
 }
 
+const NOT_YET: (usize, usize) = (usize::MAX, 0);
+
 impl ReadyEnds {
-    fn new() -> Self {
+    fn new(objects: usize) -> Self {
         ReadyEnds {
             ends: Vec::new(),
-            spans: foldhash::HashMap::default(),
+            spans: vec![NOT_YET; objects],
         }
     }
 
     fn of(&mut self, t: &Trace, o: ObjectId) -> &[(u64, usize)] {
-        let (a, b) = *self.spans.entry(o).or_insert_with(|| {
+        if self.spans[o.index()] == NOT_YET {
             let from = self.ends.len();
             self.ends.extend(
                 t.runs_of(o)
@@ -174,8 +177,9 @@ impl ReadyEnds {
                     .filter_map(|&r| t.runs[r].end_ms.map(|e| (e, r))),
             );
             self.ends[from..].sort_unstable();
-            (from, self.ends.len())
-        });
+            self.spans[o.index()] = (from, self.ends.len());
+        }
+        let (a, b) = self.spans[o.index()];
         &self.ends[a..b]
     }
 }
@@ -212,7 +216,7 @@ pub fn critical_path(m: &Model, t: &Trace) -> Option<CriticalPath> {
         t,
         segs: vec![],
         cursor: makespan,
-        ready_ends: ReadyEnds::new(),
+        ready_ends: ReadyEnds::new(m.objects.len()),
     };
     let mut run = ready_run_at(t, last, makespan);
     let mut guard = 0usize;
