@@ -622,6 +622,25 @@ mod tests {
         assert_eq!(drain(&[5], 5_000), plain);
     }
 
+    // A controller restart empties its work queue (R2): what is pushed after is all there is.
+    #[test]
+    fn a_cleared_queue_forgets_every_lane_and_the_heap() {
+        let mut q = TimedQueue::with_lanes(&[5, 7]);
+        q.push(SimTime(0), SimTime(5), 1, 'a');
+        q.push(SimTime(0), SimTime(3), 2, 'b');
+        q.push(SimTime(0), SimTime(7), 3, 'c');
+        assert_eq!(q.peek_key(), Some((SimTime(3), 2)));
+        q.clear();
+        assert_eq!((q.peek_key(), q.len()), (None, 0));
+        assert!(q.pop().is_none());
+        q.push(SimTime(10), SimTime(17), 4, 'd');
+        q.push(SimTime(10), SimTime(15), 5, 'e');
+        q.push(SimTime(10), SimTime(12), 6, 'f');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, _, x)| x)).collect();
+        assert_eq!(order, vec!['f', 'e', 'd']);
+        assert_eq!(q.peek_key(), None);
+    }
+
     #[test]
     fn run_until_stops_at_end() {
         let mut eng = Engine::new();
