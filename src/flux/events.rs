@@ -59,14 +59,15 @@ impl World<'_> {
         }
         let run = self.obj[o].running.expect("end of a running object");
         self.trace.runs[run].event_ms = Some(now);
-        self.deferred[o] = Some((outcome, next));
+        self.deferred.push((o, outcome, next));
         let gen = self.obj[o].gen;
         s.schedule(SimTime(now + hold), Ev::Step(o, gen, Step::EventPosted));
     }
 
     /// The held event post returned.
     pub(crate) fn event_posted(&mut self, o: ObjectId, s: &mut Scheduler<Ev>) {
-        if let Some((outcome, next)) = self.deferred[o].take() {
+        if let Some(i) = self.deferred.iter().position(|d| d.0 == o) {
+            let (_, outcome, next) = self.deferred.swap_remove(i);
             self.complete_run(o, outcome, next, s);
         }
     }

@@ -218,8 +218,9 @@ pub(crate) struct World<'m> {
     pub(crate) key: TrialKey,
     pub(crate) obj: PerObject<ObjState>,
     pub(crate) wl: PerWorkload<WlState>,
-    /// The outcome and follow-up of each run whose event post holds its worker (R19).
-    pub(crate) deferred: PerObject<Option<(Outcome, events::Next)>>,
+    /// The outcome and follow-up of each run whose event post holds its worker (R19): at
+    /// most one per busy worker, so a short list.
+    pub(crate) deferred: Vec<(ObjectId, Outcome, events::Next)>,
     pub(crate) src_ready: PerSource<Option<u64>>,
     /// The source object exists (declared at start, or applied by its creator, R5).
     pub(crate) src_exists: PerSource<bool>,
@@ -276,7 +277,7 @@ impl<'m> World<'m> {
             key: TrialKey::new(seed, trial),
             obj: vec![ObjState::default(); n].into(),
             wl: m.workloads.iter().map(|w| WlState::new(w.class)).collect(),
-            deferred: vec![None; n].into(),
+            deferred: Vec::new(),
             src_ready: vec![None; m.sources.len()].into(),
             src_exists: vec![false; m.sources.len()].into(),
             src_fail_n: vec![0; m.sources.len()].into(),
@@ -693,20 +694,21 @@ impl<'m> World<'m> {
         let now = s.now().0;
         let c = ci(k);
         for o in self.m.objects.keys() {
-            if self.m.objects[o].kind != k {
+            if self.trace.kinds[o] != k {
                 continue;
             }
             let st = &mut self.obj[o];
             st.gen = st.gen.wrapping_add(1);
             st.pending = None;
             st.followup = None;
-            self.deferred[o] = None;
             if let Some(run) = st.running.take() {
                 let r = &mut self.trace.runs[run];
                 r.end_ms = Some(now);
                 r.outcome = Outcome::Lost;
             }
         }
+        let kinds = &self.trace.kinds;
+        self.deferred.retain(|d| kinds[d.0] != k);
         self.ctl[c].queue.clear();
         self.ctl[c].free = match k {
             ObjKind::Kustomization => self.m.kustomize.concurrent,
