@@ -216,23 +216,31 @@ fn expect(c: &mut Ctx, raw: &RawScenario) -> Expect {
     expect
 }
 
-/// Each object's dependents, and the order objects are created in (by namespace, name, kind).
+/// Each object's dependents, and the order objects are created in (by namespace, name, kind),
+/// side by side on rayon's threads.
 fn orders(objects: &TiSlice<ObjectId, FluxObject>) -> (PerObject<Vec<ObjectId>>, Vec<ObjectId>) {
-    let mut dependents: PerObject<Vec<ObjectId>> = vec![vec![]; objects.len()].into();
-    for (i, o) in objects.iter_enumerated() {
-        for d in &o.depends_on {
-            dependents[*d].push(i);
-        }
-    }
-    let mut init_order: Vec<ObjectId> = objects.keys().collect();
-    // On rayon's threads (a million objects take a few hundred ms); stable, and the keys are
-    // unique anyway, so the order is the same on any number of threads.
-    rayon::slice::ParallelSliceMut::par_sort_by(&mut init_order[..], |a, b| {
-        (&objects[*a].namespace, &objects[*a].name, objects[*a].kind).cmp(&(
-            &objects[*b].namespace,
-            &objects[*b].name,
-            objects[*b].kind,
-        ))
-    });
-    (dependents, init_order)
+    rayon::join(
+        || {
+            let mut dependents: PerObject<Vec<ObjectId>> = vec![vec![]; objects.len()].into();
+            for (i, o) in objects.iter_enumerated() {
+                for d in &o.depends_on {
+                    dependents[*d].push(i);
+                }
+            }
+            dependents
+        },
+        || {
+            let mut init_order: Vec<ObjectId> = objects.keys().collect();
+            // A million objects take a few hundred ms; stable, and the keys are unique anyway,
+            // so the order is the same on any number of threads.
+            rayon::slice::ParallelSliceMut::par_sort_by(&mut init_order[..], |a, b| {
+                (&objects[*a].namespace, &objects[*a].name, objects[*a].kind).cmp(&(
+                    &objects[*b].namespace,
+                    &objects[*b].name,
+                    objects[*b].kind,
+                ))
+            });
+            init_order
+        },
+    )
 }
