@@ -142,10 +142,28 @@ fn unique_gates<'de, D: Deserializer<'de>>(
 
 /// A per-object list without spare room: a growing `Vec` keeps room for 4 entries, and a
 /// million Kustomizations applying one workload each would hold 3 million empty workloads.
+/// The room grows 1, 2, 4, … entries, so the usual list of one entry is allocated once at its
+/// size (not made for 4, then moved into a block for 1).
 fn tight<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    let mut v = Vec::<T>::deserialize(d)?;
-    v.shrink_to_fit();
-    Ok(v)
+    struct Tight<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Tight<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut v = Vec::new();
+            while let Some(x) = seq.next_element()? {
+                if v.len() == v.capacity() {
+                    v.reserve_exact(v.len().max(1));
+                }
+                v.push(x);
+            }
+            v.shrink_to_fit();
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(Tight(std::marker::PhantomData))
 }
 
 /// A source object.
