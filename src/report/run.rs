@@ -550,13 +550,20 @@ impl RunReport {
             "  {:<w$}  {:>10}  {:>10}  {:>8}  outcome",
             "object", "first run", "ready", "attempts"
         );
-        let mut sorted: Vec<&ObjectReport> = self.objects.iter().collect();
-        // A stable sort, like the lines after it split over the threads, gives the same text
-        // on any number of threads.
-        sorted.par_sort_by(|a, b| {
-            (a.ready_ms.unwrap_or(u64::MAX), &a.name)
-                .cmp(&(b.ready_ms.unwrap_or(u64::MAX), &b.name))
+        // By (ready, name), each object's ready time held beside its place so that only ties
+        // read the names. A stable sort, like the lines after it split over the threads, gives
+        // the same text on any number of threads.
+        let objects = &self.objects;
+        let mut keys: Vec<(u64, usize)> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.ready_ms.unwrap_or(u64::MAX), i))
+            .collect();
+        keys.par_sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| objects[a.1].name.cmp(&objects[b.1].name))
         });
+        let sorted: Vec<&ObjectReport> = keys.into_iter().map(|k| &objects[k.1]).collect();
         let lines: Vec<String> = sorted
             .par_chunks(4096)
             .map(|chunk| {
