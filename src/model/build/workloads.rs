@@ -219,7 +219,7 @@ fn declared_entries<'a>(raw: &'a RawScenario, d: &Declared<'_>) -> Vec<(Pending<
 /// probability) and declared once, and no HelmRelease naming a Flux object in its
 /// `resources`. The workloads are then made on rayon's threads, straight into their list
 /// (a million workloads: some 220 MB written fresh), while the two name indexes are made
-/// side by side. `None` (with `ws` and `d` as they were) if the scenario is not so: the
+/// side by side. `None` (with `c` and `d` as they were) if the scenario is not so: the
 /// workloads are then declared one by one, which reports each problem in order.
 fn declare_all_in_parallel<'a>(
     c: &mut Ctx,
