@@ -96,7 +96,14 @@ fn main() {
         }
     });
     let m = phase("build", || fluxsim::model::build(&sc).expect("valid"));
-    phase("drop raw", || drop(sc));
+    // As `fluxsim run` does (src/cli/common.rs): freed on a thread of its own.
+    phase("drop raw", || {
+        if std::env::var_os("SYNC_DROP").is_some() {
+            drop(sc)
+        } else {
+            drop(std::thread::spawn(move || drop(sc)))
+        }
+    });
     let trace = phase("simulate", || fluxsim::flux::simulate(&m, 1, 0));
     let events = trace.events;
     let out = phase("analyse", || fluxsim::runner::RunOutput {

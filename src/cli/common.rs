@@ -51,12 +51,23 @@ pub fn load_model(path: &str) -> Result<Model, ExitCode> {
         eprintln!("{d}");
         ExitCode::from(2)
     })?;
+    drop_in_background(sc);
     if m.objects.is_empty() {
         return Err(fail(format!(
             "{path} defines no Kustomization or HelmRelease: nothing to simulate (add a `kustomizations:` or `helmReleases:` list; see scenarios/README.md)"
         )));
     }
     Ok(m)
+}
+
+/// Frees the parsed scenario on a thread of its own while the caller goes on: for a
+/// 1,000,000-object scenario that is some 13 million allocations, about 0.2 s. The process
+/// may end before it is done; the OS then takes the memory back at once. If no thread can be
+/// made, it is freed here (the closure is dropped with the failed spawn).
+fn drop_in_background(sc: scenario::Scenario) {
+    let _ = std::thread::Builder::new()
+        .name("drop-scenario".into())
+        .spawn(move || drop(sc));
 }
 
 /// Checks every output before any work: at most one of them is stdout (`-`), and each file

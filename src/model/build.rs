@@ -216,23 +216,125 @@ fn expect(c: &mut Ctx, raw: &RawScenario) -> Expect {
     expect
 }
 
-/// Each object's dependents, and the order objects are created in (by namespace, name, kind).
+/// Each object's dependents, and the order objects are created in (by namespace, name, kind),
+/// side by side on rayon's threads.
 fn orders(objects: &TiSlice<ObjectId, FluxObject>) -> (PerObject<Vec<ObjectId>>, Vec<ObjectId>) {
-    let mut dependents: PerObject<Vec<ObjectId>> = vec![vec![]; objects.len()].into();
-    for (i, o) in objects.iter_enumerated() {
-        for d in &o.depends_on {
-            dependents[*d].push(i);
+    rayon::join(
+        || {
+            let mut dependents: PerObject<Vec<ObjectId>> = vec![vec![]; objects.len()].into();
+            for (i, o) in objects.iter_enumerated() {
+                for d in &o.depends_on {
+                    dependents[*d].push(i);
+                }
+            }
+            dependents
+        },
+        || init_order(objects),
+    )
+}
+
+/// Objects by (namespace, name, kind). Each is sorted by the first 8 bytes and the length of
+/// its namespace and name, held beside its id, and the strings are read only where those
+/// cannot tell: the same order as comparing the strings, without reading two objects and
+/// their strings at each step of the sort.
+fn init_order(objects: &TiSlice<ObjectId, FluxObject>) -> Vec<ObjectId> {
+    let mut keys: Vec<(Prefix, Prefix, ObjectId)> = objects
+        .iter_enumerated()
+        .map(|(i, o)| (Prefix::of(&o.namespace), Prefix::of(&o.name), i))
+        .collect();
+    // A million objects take a few hundred ms; stable, and the keys are unique anyway, so
+    // the order is the same on any number of threads.
+    rayon::slice::ParallelSliceMut::par_sort_by(&mut keys[..], |a, b| {
+        let (x, y) = (|| &objects[a.2], || &objects[b.2]);
+        a.0.cmp(&b.0, || (&x().namespace, &y().namespace))
+            .then_with(|| a.1.cmp(&b.1, || (&x().name, &y().name)))
+            .then_with(|| x().kind.cmp(&y().kind))
+    });
+    keys.into_iter().map(|k| k.2).collect()
+}
+
+/// A string's first 8 bytes (zero-padded, in order as a big-endian number) and its length.
+#[derive(Clone, Copy)]
+struct Prefix(u64, usize);
+
+impl Prefix {
+    fn of(s: &str) -> Self {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        Prefix(u64::from_be_bytes(b), s.len())
+    }
+
+    /// The order of the two strings these are the prefixes of; `full` gives the strings, read
+    /// only when the prefixes tie and one of them is longer than 8 bytes. Different prefixes
+    /// differ at a byte both strings have, or where the shorter one has ended (padding 0,
+    /// below the other's byte): the strings' order. Equal prefixes of strings of at most 8
+    /// bytes: the shorter (maybe with trailing NUL bytes in the other) is a prefix of the other.
+    fn cmp<'s>(
+        &self,
+        other: &Self,
+        full: impl FnOnce() -> (&'s String, &'s String),
+    ) -> std::cmp::Ordering {
+        match self.0.cmp(&other.0) {
+            std::cmp::Ordering::Equal if self.1 <= 8 && other.1 <= 8 => self.1.cmp(&other.1),
+            std::cmp::Ordering::Equal => {
+                let (a, b) = full();
+                a.cmp(b)
+            }
+            o => o,
         }
     }
-    let mut init_order: Vec<ObjectId> = objects.keys().collect();
-    // On rayon's threads (a million objects take a few hundred ms); stable, and the keys are
-    // unique anyway, so the order is the same on any number of threads.
-    rayon::slice::ParallelSliceMut::par_sort_by(&mut init_order[..], |a, b| {
-        (&objects[*a].namespace, &objects[*a].name, objects[*a].kind).cmp(&(
-            &objects[*b].namespace,
-            &objects[*b].name,
-            objects[*b].kind,
-        ))
-    });
-    (dependents, init_order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SPEC R2: the initial queue order is by namespace, then name, then kind. Names and
+    // namespaces that share their first 8 bytes, end inside them, or differ only by a NUL
+    // byte (which the zero padding of a prefix must not hide), and a Kustomization and a
+    // HelmRelease of the same name, come out as comparing the strings gives.
+    #[test]
+    fn initial_order_is_the_string_order() {
+        let src = r#"
+kustomizations:
+  - {name: abcdefgh1, namespace: longnamespace-b}
+  - {name: abcdefgh0, namespace: longnamespace-b}
+  - {name: abcdefgh, namespace: longnamespace-a}
+  - {name: "a\0", namespace: x}
+  - {name: a, namespace: x}
+  - {name: same, namespace: x}
+  - {name: zz, namespace: "longnamespace"}
+helmReleases:
+  - {name: same, namespace: x}
+  - {name: abcdefgh01, namespace: longnamespace-b}
+"#;
+        let sc = crate::scenario::parse(src, "t.yaml").expect("parses");
+        let m = build(&sc).expect("valid");
+        let mut want: Vec<ObjectId> = m.objects.keys().collect();
+        want.sort_by(|a, b| {
+            let (x, y) = (&m.objects[*a], &m.objects[*b]);
+            (&x.namespace, &x.name, x.kind).cmp(&(&y.namespace, &y.name, y.kind))
+        });
+        assert_eq!(m.init_order, want);
+        let names: Vec<String> = m
+            .init_order
+            .iter()
+            .map(|&o| m.objects[o].display())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Kustomization/longnamespace/zz",
+                "Kustomization/longnamespace-a/abcdefgh",
+                "Kustomization/longnamespace-b/abcdefgh0",
+                "HelmRelease/longnamespace-b/abcdefgh01",
+                "Kustomization/longnamespace-b/abcdefgh1",
+                "Kustomization/x/a",
+                "Kustomization/x/a\0",
+                "Kustomization/x/same",
+                "HelmRelease/x/same",
+            ]
+        );
+    }
 }

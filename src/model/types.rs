@@ -241,11 +241,18 @@ impl FluxObject {
     /// `Kind/name` when the namespace is flux-system, else `Kind/ns/name`: how reports name it.
     #[must_use]
     pub fn display(&self) -> String {
-        if self.namespace == "flux-system" {
-            format!("{}/{}", self.kind.as_str(), self.name)
-        } else {
-            format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
+        // Made for every object of a report: one exact buffer rather than `format!`.
+        let kind = self.kind.as_str();
+        let ns = (self.namespace != "flux-system").then_some(self.namespace.as_str());
+        let mut s = String::with_capacity(kind.len() + self.namespace.len() + self.name.len() + 2);
+        s.push_str(kind);
+        s.push('/');
+        if let Some(ns) = ns {
+            s.push_str(ns);
+            s.push('/');
         }
+        s.push_str(&self.name);
+        s
     }
 }
 

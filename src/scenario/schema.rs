@@ -142,10 +142,28 @@ fn unique_gates<'de, D: Deserializer<'de>>(
 
 /// A per-object list without spare room: a growing `Vec` keeps room for 4 entries, and a
 /// million Kustomizations applying one workload each would hold 3 million empty workloads.
+/// The room grows 1, 2, 4, … entries, so the usual list of one entry is allocated once at its
+/// size (not made for 4, then moved into a block for 1).
 fn tight<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    let mut v = Vec::<T>::deserialize(d)?;
-    v.shrink_to_fit();
-    Ok(v)
+    struct Tight<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Tight<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut v = Vec::new();
+            while let Some(x) = seq.next_element()? {
+                if v.len() == v.capacity() {
+                    v.reserve_exact(v.len().max(1));
+                }
+                v.push(x);
+            }
+            v.shrink_to_fit();
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(Tight(std::marker::PhantomData))
 }
 
 /// A source object.
@@ -261,8 +279,10 @@ pub struct RawKustomization {
     /// `spec.healthChecks`.
     #[serde(default, deserialize_with = "tight")]
     pub health_checks: Vec<Spanned<RawObjectRef>>,
-    /// `spec.sourceRef` (default: the only source, or flux-system).
-    pub source_ref: Option<Spanned<RawSourceRef>>,
+    /// `spec.sourceRef` (default: the only source, or flux-system). Boxed, as are the other
+    /// fields most objects leave out, so that a million objects of the usual few fields stay
+    /// small (a Kustomization 456 -> 368 bytes, a workload 296 -> 232).
+    pub source_ref: Option<Box<Spanned<RawSourceRef>>>,
     /// `spec.path` (documentation only).
     pub path: Option<String>,
     /// `spec.prune` (documentation only).
@@ -272,7 +292,7 @@ pub struct RawKustomization {
     /// Fetch + build + dry-run + apply duration per attempt (default 1s).
     pub apply: Option<Spanned<RawDist>>,
     /// `spec.postBuild` (only `substituteFrom` matters for timing: SPEC R5b).
-    pub post_build: Option<RawPostBuild>,
+    pub post_build: Option<Box<RawPostBuild>>,
     /// What it applies.
     #[serde(default, deserialize_with = "tight")]
     pub resources: Vec<Spanned<RawWorkload>>,
@@ -403,11 +423,12 @@ pub struct RawWorkload {
     #[serde(default, deserialize_with = "tight")]
     pub needs: Vec<S>,
     /// For a custom resource: its CRD (name); dry-run fails until that CRD is established (R7).
-    pub crd: Option<S>,
+    /// Boxed, as the other fields most workloads leave out (see `RawKustomization::source_ref`).
+    pub crd: Option<Box<S>>,
     /// An admission webhook workload that must be ready for dry-run to pass.
-    pub webhook: Option<S>,
+    pub webhook: Option<Box<S>>,
     /// Failure probability of each start attempt (R16).
-    pub fail_probability: Option<Spanned<f64>>,
+    pub fail_probability: Option<Box<Spanned<f64>>>,
     /// Job `backoffLimit` (default 6).
     pub backoff_limit: Option<u32>,
     /// The readiness profile is a guess (written by `fluxsim import`); reports say when a
