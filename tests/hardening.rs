@@ -424,6 +424,54 @@ fn output_to_a_fifo_is_written_in_place() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A scenario path that is a named pipe: with a writer it is read like a file; with none,
+/// opening it would wait forever, so the command gives up after a short wait with one error
+/// naming the path, exit 2. (The child is killed if it is still running after a minute, so a
+/// regression fails instead of hanging the suite.)
+#[cfg(unix)]
+#[test]
+fn a_scenario_that_is_a_named_pipe_is_read_or_refused_never_waited_on_forever() {
+    let dir = std::env::temp_dir().join(format!("fluxsim-scenario-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("s.yaml");
+    let path = fifo.to_str().unwrap().to_string();
+    let mkfifo = |p: &std::path::Path| {
+        let _ = std::fs::remove_file(p);
+        assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
+    };
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, OK).unwrap())
+    };
+    let (code, out, err) = cli(&["run", &path], None);
+    writer.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("makespan"), "{out}");
+
+    mkfifo(&fifo);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
+        .args(["run", &path])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    while c.try_wait().unwrap().is_none() {
+        waited += 1;
+        if waited > 600 {
+            c.kill().unwrap();
+            panic!("`fluxsim run` on a named pipe with no writer is still waiting after a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let o = c.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&path) && err.contains("named pipe"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `fluxsim calibrate` with a dump that cannot be read as one: one line naming it, exit 2.
 fn calibrate_refuses(dump: &str, wants: &str) {
     let sc = concat!(

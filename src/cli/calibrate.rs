@@ -83,7 +83,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, ExitCode> {
         ("--json", a.json.as_deref()),
         ("--markdown", a.markdown.as_deref()),
     ])?;
-    let sc = fluxsim::scenario::load(std::path::Path::new(&a.scenario)).map_err(|d| {
+    let scenario = std::path::Path::new(&a.scenario);
+    let sc = fluxsim::scenario::load_with(scenario, super::common::open_input).map_err(|d| {
         eprintln!("{d}");
         ExitCode::from(2)
     })?;

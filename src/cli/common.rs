@@ -36,7 +36,7 @@ pub fn load_scenario(path: &str) -> Result<scenario::Scenario, ExitCode> {
         scenario::read_source(std::io::stdin().lock(), "<stdin>")
             .and_then(|src| scenario::parse(&src, "<stdin>"))
     } else {
-        scenario::load(std::path::Path::new(path))
+        scenario::load_with(std::path::Path::new(path), open_input)
     };
     res.map_err(|d| {
         eprintln!("{d}");
@@ -180,18 +180,18 @@ const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Opens `p` for reading. Opening a named pipe waits until something opens it for writing:
 /// that wait is given [`FIFO_WAIT`] (a pipe from `<(kubectl …)` already has its writer), so
 /// a forgotten `mkfifo` fails instead of hanging.
-fn open_input(p: &str) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_input(p: &std::path::Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
         if std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo()) {
             let (tx, rx) = std::sync::mpsc::channel();
-            let path = p.to_string();
+            let path = p.to_path_buf();
             // On timeout the thread stays blocked in `open`; the command then exits.
             std::thread::spawn(move || tx.send(std::fs::File::open(path)));
             return rx.recv_timeout(FIFO_WAIT).unwrap_or_else(|_| {
                 Err(std::io::Error::other(format!(
-                    "a named pipe that nothing opened for writing within {} s (save the dump to a file)",
+                    "a named pipe that nothing opened for writing within {} s (save what it would carry to a file and pass that)",
                     FIFO_WAIT.as_secs()
                 )))
             });
@@ -208,7 +208,8 @@ pub fn read_capped(
     too_big: impl FnOnce() -> String,
 ) -> Result<Vec<u8>, ExitCode> {
     use std::io::Read as _;
-    let f = open_input(p).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
+    let f =
+        open_input(std::path::Path::new(p)).map_err(|e| fail(format!("cannot read `{p}`: {e}")))?;
     let mut buf = Vec::new();
     f.take(max + 1)
         .read_to_end(&mut buf)

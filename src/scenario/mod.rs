@@ -80,8 +80,17 @@ fn read_sized(reader: impl std::io::Read, file: &str, size: u64) -> Result<Strin
 /// # Errors
 /// As [`read_source`], or the file cannot be opened.
 pub fn read_file(path: &std::path::Path) -> Result<String, Diagnostics> {
+    read_opened(path, |p| std::fs::File::open(p))
+}
+
+/// [`read_file`] with the file opened by `open` (the command line's waits at most a few
+/// seconds for a named pipe's writer instead of forever).
+fn read_opened(
+    path: &std::path::Path,
+    open: impl FnOnce(&std::path::Path) -> std::io::Result<std::fs::File>,
+) -> Result<String, Diagnostics> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| {
+    let f = open(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
             &file,
             format!("cannot read scenario: {e}"),
@@ -98,8 +107,19 @@ pub fn read_file(path: &std::path::Path) -> Result<String, Diagnostics> {
 /// # Errors
 /// The file cannot be read, or it is not a valid scenario (unknown field, wrong type, bad YAML).
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
+    load_with(path, |p| std::fs::File::open(p))
+}
+
+/// [`load`] with the file opened by `open`.
+///
+/// # Errors
+/// As [`load`]; an error from `open` is reported as the file not being readable.
+pub fn load_with(
+    path: &std::path::Path,
+    open: impl FnOnce(&std::path::Path) -> std::io::Result<std::fs::File>,
+) -> Result<Scenario, Diagnostics> {
     let file = path.display().to_string();
-    let source = read_file(path)?;
+    let source = read_opened(path, open)?;
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
