@@ -40,7 +40,17 @@ struct Ctx<'a> {
     lines: Option<crate::scenario::diag::LineIndex>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for `src`, read from `file`, with no problem found yet.
+    fn new(file: &'a str, src: &'a str) -> Self {
+        Ctx {
+            file,
+            src,
+            errors: vec![],
+            lines: None,
+        }
+    }
+
     fn err(&mut self, loc: Location, msg: impl Into<String>, help: Option<String>) {
         let src = self.src;
         let mut d = self
@@ -123,12 +133,7 @@ pub fn build(sc: &Scenario) -> Result<Model, Diagnostics> {
 
 fn build_located(sc: &Scenario) -> Result<Model, Diagnostics> {
     let raw = &sc.raw;
-    let mut c = Ctx {
-        file: &sc.file,
-        src: &sc.source,
-        errors: vec![],
-        lines: None,
-    };
+    let mut c = Ctx::new(&sc.file, &sc.source);
     let horizon = c.positive(&raw.horizon, "horizon").unwrap_or(6 * 3_600_000);
     let kustomize = controller(&mut c, &raw.controllers.kustomize, ObjKind::Kustomization);
     let helm = controller(&mut c, &raw.controllers.helm, ObjKind::HelmRelease);

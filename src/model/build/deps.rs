@@ -200,12 +200,7 @@ mod tests {
     /// the common case), with the number of problems reported.
     fn lists(src: &str, parallel: bool) -> Option<(Vec<Vec<usize>>, usize)> {
         let sc = crate::scenario::parse(src, "t.yaml").expect("parses");
-        let mut c = Ctx {
-            file: "t.yaml",
-            src,
-            errors: vec![],
-            lines: None,
-        };
+        let mut c = Ctx::new("t.yaml", src);
         let mut d = objects::declare(&mut c, &sc.raw);
         if parallel {
             all_resolved_in_parallel(&sc.raw, &mut d).then_some(())?;

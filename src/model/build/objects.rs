@@ -219,12 +219,7 @@ mod tests {
     fn a_duplicate_is_reported_and_left_out() {
         let src = "kustomizations: [{name: a}, {name: b}, {name: a}, {name: a, namespace: x}]\nhelmReleases: [{name: a}, {name: b}, {name: b}]\n";
         let sc = crate::scenario::parse(src, "t.yaml").expect("parses");
-        let mut c = Ctx {
-            file: "t.yaml",
-            src,
-            errors: vec![],
-            lines: None,
-        };
+        let mut c = Ctx::new("t.yaml", src);
         let d = declare(&mut c, &sc.raw);
         let names: Vec<String> = d.objects.iter().map(FluxObject::display).collect();
         assert_eq!(

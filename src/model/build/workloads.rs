@@ -119,7 +119,7 @@ fn declare_one_by_one<'a>(
             .map(|h| h.value.resources.len())
             .sum::<usize>();
     let mut ws = with_room(raw, n);
-    let mut preps = prepare_all(c, raw).into_iter();
+    let mut preps = prepare_all(c, &declared_entries(raw, d)).into_iter();
     let mut prep = move || preps.next().expect("one per declared workload");
     for (i, b) in raw.bootstrap.iter().enumerate() {
         if let Some(id) = declare(c, &mut ws, b, Owner::Bootstrap(i), "kube-system", prep()) {
@@ -302,44 +302,38 @@ fn declare_all_in_parallel<'a>(
 /// The workload `declare` makes of `p` owned by `owner`, if it has no problem of its own (a
 /// readiness or failure probability it would report); its references are resolved later.
 fn made(c: &Ctx, p: &Pending<'_>, owner: Owner) -> Option<Workload> {
-    let w = &p.raw.value;
-    let kind = w.kind.value.as_str();
-    let class = class_of(kind);
-    let ns = match &w.namespace {
-        Some(n) => n.clone(),
-        None if cluster_scoped(kind) => String::new(),
-        None => p.default_ns.to_string(),
-    };
-    let ready = match &w.ready {
-        Some(d) => {
-            let mut scratch = Ctx {
-                file: c.file,
-                src: c.src,
-                errors: vec![],
-                lines: None,
-            };
-            let r = scratch.dist(d, "readiness");
-            if !scratch.errors.is_empty() {
-                return None;
-            }
-            r
-        }
-        None => default_ready(class),
-    };
-    let fail_probability = match &w.fail_probability {
+    let Prepared { named, ready } = prepare(c, p);
+    let fail_probability = match &p.raw.value.fail_probability {
         Some(p) if !(0.0..=1.0).contains(&p.value) => return None,
         Some(p) => p.value,
         None => 0.0,
     };
-    let canonical = canonical(kind, &ns, &w.name.value);
-    Some(Workload {
-        hash: name_hash(&canonical),
+    Some(workload(
+        &p.raw.value,
+        named,
+        ready?,
+        owner,
+        fail_probability,
+    ))
+}
+
+/// A declared workload, its references not resolved yet.
+fn workload(
+    w: &RawWorkload,
+    named: Named,
+    ready: Option<Dist>,
+    owner: Owner,
+    fail_probability: f64,
+) -> Workload {
+    let kind = w.kind.value.as_str();
+    Workload {
+        hash: named.hash,
         stage: stage_of(kind),
         kind: kind.to_string(),
         name: w.name.value.clone(),
-        namespace: ns,
-        canonical,
-        class,
+        namespace: named.ns,
+        canonical: named.canon,
+        class: class_of(kind),
         ready,
         needs: vec![],
         crd: None,
@@ -350,7 +344,7 @@ fn made(c: &Ctx, p: &Pending<'_>, owner: Owner) -> Option<Workload> {
         permanent_failure: false,
         backoff_limit: w.backoff_limit.unwrap_or(6),
         guessed: w.guessed == Some(true),
-    })
+    }
 }
 
 /// Stands in for a workload with a problem (the whole list is then dropped).
@@ -376,72 +370,52 @@ fn placeholder(owner: Owner) -> Workload {
     }
 }
 
-/// What [`declare`] makes of a raw workload on its own: namespace, canonical name and its
-/// hash, and the readiness (`None`: it has a problem, which `declare` finds again and reports).
-struct Prepared {
+/// A raw workload's namespace, canonical name and the name's hash.
+struct Named {
     ns: String,
     canon: String,
     hash: u64,
+}
+
+/// What [`declare`] makes of a raw workload on its own: its [`Named`] parts and its readiness
+/// (`None`: it has a problem, which `declare` finds again and reports).
+struct Prepared {
+    named: Named,
     ready: Option<Option<Dist>>,
 }
 
-/// [`Prepared`] for every workload `declare_all` declares, in that order, made on rayon's
-/// threads (a million workloads: about half of the declarations' time).
-fn prepare_all(c: &Ctx, raw: &RawScenario) -> Vec<Prepared> {
-    let ks = raw.kustomizations.iter().flat_map(|k| {
-        let kv = &k.value;
-        let ns = kv.namespace.as_deref().unwrap_or(DEFAULT_NS);
-        let default_ns = kv.target_namespace.as_deref().unwrap_or(ns);
-        kv.resources.iter().map(move |r| (r, default_ns))
-    });
-    let hr = raw.helm_releases.iter().flat_map(|h| {
-        let hv = &h.value;
-        let ns = hv.namespace.as_deref().unwrap_or(DEFAULT_NS);
-        let default_ns = hv.target_namespace.as_deref().unwrap_or(ns);
-        hv.resources.iter().map(move |r| (r, default_ns))
-    });
-    let items: Vec<(&Spanned<RawWorkload>, &str)> = raw
-        .bootstrap
-        .iter()
-        .map(|b| (b, "kube-system"))
-        .chain(ks.chain(hr).filter(|(r, _)| {
-            let kind = r.value.kind.value.as_str();
-            kind != "Kustomization" && kind != "HelmRelease"
-        }))
-        .collect();
-    let (file, src) = (c.file, c.src);
-    items
-        .par_iter()
-        .map(|&(rw, default_ns)| {
-            let w = &rw.value;
-            let kind = w.kind.value.as_str();
-            let ns = match &w.namespace {
-                Some(n) => n.clone(),
-                None if cluster_scoped(kind) => String::new(),
-                None => default_ns.to_string(),
-            };
-            let canon = canonical(kind, &ns, &w.name.value);
-            let ready = match &w.ready {
-                Some(d) => {
-                    let mut scratch = Ctx {
-                        file,
-                        src,
-                        errors: vec![],
-                        lines: None,
-                    };
-                    let r = scratch.dist(d, "readiness");
-                    scratch.errors.is_empty().then_some(r)
-                }
-                None => Some(default_ready(class_of(kind))),
-            };
-            Prepared {
-                hash: name_hash(&canon),
-                ns,
-                canon,
-                ready,
-            }
-        })
-        .collect()
+/// [`Prepared`] for `p`. A readiness is read in a context of its own, so nothing is reported.
+fn prepare(c: &Ctx, p: &Pending<'_>) -> Prepared {
+    let w = &p.raw.value;
+    let kind = w.kind.value.as_str();
+    let ns = match &w.namespace {
+        Some(n) => n.clone(),
+        None if cluster_scoped(kind) => String::new(),
+        None => p.default_ns.to_string(),
+    };
+    let canon = canonical(kind, &ns, &w.name.value);
+    let ready = match &w.ready {
+        Some(d) => {
+            let mut scratch = Ctx::new(c.file, c.src);
+            let r = scratch.dist(d, "readiness");
+            scratch.errors.is_empty().then_some(r)
+        }
+        None => Some(default_ready(class_of(kind))),
+    };
+    Prepared {
+        named: Named {
+            hash: name_hash(&canon),
+            ns,
+            canon,
+        },
+        ready,
+    }
+}
+
+/// [`Prepared`] for every entry, in order, made on rayon's threads (a million workloads:
+/// about half of the declarations' time).
+fn prepare_all(c: &Ctx, entries: &[(Pending<'_>, Owner)]) -> Vec<Prepared> {
+    entries.par_iter().map(|(p, _)| prepare(c, p)).collect()
 }
 
 /// A Kustomization's `resources` entry naming a Kustomization or HelmRelease: that object
@@ -543,27 +517,23 @@ fn declare<'a>(
     prep: Prepared,
 ) -> Option<WorkloadId> {
     let w = &rw.value;
-    let kind = w.kind.value.clone();
-    let class = class_of(&kind);
-    let Prepared {
-        ns,
-        canon,
-        hash,
-        ready,
-    } = prep;
+    let Prepared { named, ready } = prep;
     let id = ws.list.next_key();
-    if !ws.by_canon.insert_new(&ws.list, &canon, hash, id) {
+    if !ws
+        .by_canon
+        .insert_new(&ws.list, &named.canon, named.hash, id)
+    {
         c.err(
             w.name.referenced,
-            format!("`{canon}` is applied twice"),
+            format!("`{}` is applied twice", named.canon),
             Some("an object has one owner; remove the duplicate or rename it".into()),
         );
         return None;
     }
     let ready = match (ready, &w.ready) {
         (Some(ready), _) => ready,
-        (None, Some(d)) => c.dist(d, format_args!("readiness of `{canon}`")),
-        (None, None) => default_ready(class),
+        (None, Some(d)) => c.dist(d, format_args!("readiness of `{}`", named.canon)),
+        (None, None) => default_ready(class_of(&w.kind.value)),
     };
     let fail_probability = match &w.fail_probability {
         Some(p) if !(0.0..=1.0).contains(&p.value) => {
@@ -577,25 +547,8 @@ fn declare<'a>(
         Some(p) => p.value,
         None => 0.0,
     };
-    ws.list.push(Workload {
-        hash,
-        stage: stage_of(&kind),
-        kind,
-        name: w.name.value.clone(),
-        namespace: ns,
-        canonical: canon,
-        class,
-        ready,
-        needs: vec![],
-        crd: None,
-        webhook: None,
-        namespace_obj: None,
-        owner,
-        fail_probability,
-        permanent_failure: false,
-        backoff_limit: w.backoff_limit.unwrap_or(6),
-        guessed: w.guessed == Some(true),
-    });
+    ws.list
+        .push(workload(w, named, ready, owner, fail_probability));
     ws.pending.push(Pending {
         raw: rw,
         default_ns,
@@ -940,12 +893,7 @@ helmReleases:
     /// What declaring `src` gives, written out, the parallel way or one workload at a time.
     fn declared(src: &str, parallel: bool) -> Option<String> {
         let sc = crate::scenario::parse(src, "t.yaml").expect("parses");
-        let mut c = Ctx {
-            file: "t.yaml",
-            src,
-            errors: vec![],
-            lines: None,
-        };
+        let mut c = Ctx::new("t.yaml", src);
         let mut d = objects::declare(&mut c, &sc.raw);
         let ws = if parallel {
             declare_all_in_parallel(&mut c, &sc.raw, &mut d)?
