@@ -289,15 +289,10 @@ impl Trace {
         }
     }
 
-    /// Builds the per-object index of runs (one pass, no per-object allocation).
-    pub fn index_runs(&mut self, objects: usize) {
-        let owners: Vec<ObjectId> = self.runs.iter().map(|r| r.object).collect();
-        self.index_runs_with(objects, &owners);
-    }
-
-    /// [`Self::index_runs`] from each run's object kept aside (`owners[i]` is
-    /// `runs[i].object`): reads 4 bytes per run instead of the run itself.
-    pub(crate) fn index_runs_with(&mut self, objects: usize, owners: &[ObjectId]) {
+    /// Builds the per-object index of runs from each run's object kept aside (`owners[i]` is
+    /// `runs[i].object`): reads 4 bytes per run instead of the run itself, with no per-object
+    /// allocation.
+    pub(crate) fn index_runs(&mut self, objects: usize, owners: &[ObjectId]) {
         debug_assert_eq!(owners.len(), self.runs.len());
         let mut offsets = vec![0usize; objects + 1];
         for o in owners {

@@ -747,8 +747,7 @@ impl<'m> World<'m> {
     fn finish_trace(mut self, end: u64, full: bool) -> Trace {
         let now = end;
         self.trace.end_ms = end;
-        self.trace
-            .index_runs_with(self.m.objects.len(), &self.run_owner);
+        self.trace.index_runs(self.m.objects.len(), &self.run_owner);
         self.trace.makespan_ms = if self.remaining == 0 {
             self.trace.ready_ms.iter().map(|r| r.unwrap_or(0)).max()
         } else {
