@@ -157,6 +157,22 @@ fn tmp(name: &str, body: &str) -> String {
 
 const OK: &str = "kustomizations:\n  - name: a\n";
 
+/// A fresh named pipe `name` in this test binary's folder `fluxsim-TAG-PID` (made again if it
+/// is there already), with that folder.
+#[cfg(unix)]
+fn named_pipe(tag: &str, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("fluxsim-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join(name);
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    (dir, fifo)
+}
+
 /// A stuck scenario that polls every millisecond (SPEC R3 `requeue_dependency`).
 const POLL_1MS: &str = "controllers:\n  kustomize: {requeueDependency: 1ms}\nkustomizations:\n  - name: infra\n    wait: true\n    resources: [{kind: Deployment, name: x}]\n  - name: apps\n    dependsOn: [infra]\nfaults: [{type: permanent, workload: x}]\nhorizon: 8h\n";
 
@@ -394,15 +410,7 @@ fn many_needs_resolve_in_linear_time() {
 fn output_to_a_fifo_is_written_in_place() {
     use std::io::Read;
     use std::os::unix::fs::FileTypeExt;
-    let dir = std::env::temp_dir().join(format!("fluxsim-fifo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fifo = dir.join("out.md");
-    let _ = std::fs::remove_file(&fifo);
-    let st = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let (dir, fifo) = named_pipe("fifo", "out.md");
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
@@ -431,15 +439,8 @@ fn output_to_a_fifo_is_written_in_place() {
 #[cfg(unix)]
 #[test]
 fn a_scenario_that_is_a_named_pipe_is_read_or_refused_never_waited_on_forever() {
-    let dir = std::env::temp_dir().join(format!("fluxsim-scenario-fifo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fifo = dir.join("s.yaml");
+    let (dir, fifo) = named_pipe("scenario-fifo", "s.yaml");
     let path = fifo.to_str().unwrap().to_string();
-    let mkfifo = |p: &std::path::Path| {
-        let _ = std::fs::remove_file(p);
-        assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
-    };
-    mkfifo(&fifo);
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::write(&fifo, OK).unwrap())
@@ -449,7 +450,7 @@ fn a_scenario_that_is_a_named_pipe_is_read_or_refused_never_waited_on_forever() 
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("makespan"), "{out}");
 
-    mkfifo(&fifo);
+    named_pipe("scenario-fifo", "s.yaml");
     let mut c = Command::new(env!("CARGO_BIN_EXE_fluxsim"))
         .args(["run", &path])
         .stdout(Stdio::piped())
@@ -494,12 +495,7 @@ fn calibrate_refuses(dump: &str, wants: &str) {
 #[test]
 fn calibrate_does_not_wait_forever_on_a_fifo() {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("fluxsim-dump-fifo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fifo = dir.join("events.json");
-    let _ = std::fs::remove_file(&fifo);
-    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(st.success());
+    let (dir, fifo) = named_pipe("dump-fifo", "events.json");
     let path = fifo.to_str().unwrap();
     calibrate_refuses(path, "nothing opened for writing within 5 s");
     let writer = {
